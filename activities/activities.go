@@ -1,0 +1,52 @@
+package activities
+
+import (
+	"io"
+	"log/slog"
+	"os"
+)
+
+// Activities holds the clients and settings every activity uses. The worker
+// builds one and registers all its methods; tests build their own.
+type Activities struct {
+	// ArtifactsDir is where logs, dumps, samples and reports are written.
+	ArtifactsDir string
+	// RunbooksDir, when set, is searched for runbooks before the embedded ones.
+	RunbooksDir string
+	// Logger gets the worker's logs; never log a secret value.
+	Logger *slog.Logger
+	// Env reads the worker's environment (os.Getenv by default); `env:NAME`
+	// references are resolved through it, inside the worker only.
+	Env func(string) string
+}
+
+// Options configure New.
+type Options struct {
+	ArtifactsDir string
+	RunbooksDir  string
+	Logger       *slog.Logger
+	Env          func(string) string
+}
+
+// DefaultArtifactsDir is used when no artifacts directory is configured.
+const DefaultArtifactsDir = "artifacts"
+
+// New returns Activities with defaults filled in.
+func New(opts Options) *Activities {
+	a := &Activities{
+		ArtifactsDir: opts.ArtifactsDir,
+		RunbooksDir:  opts.RunbooksDir,
+		Logger:       opts.Logger,
+		Env:          opts.Env,
+	}
+	if a.ArtifactsDir == "" {
+		a.ArtifactsDir = DefaultArtifactsDir
+	}
+	if a.Logger == nil {
+		a.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if a.Env == nil {
+		a.Env = os.Getenv
+	}
+	return a
+}
