@@ -18,6 +18,11 @@ type Activities struct {
 	// Env reads the worker's environment (os.Getenv by default); `env:NAME`
 	// references are resolved through it, inside the worker only.
 	Env func(string) string
+	// Fly configures the fly.* actions (fly_config.go).
+	Fly FlyConfig
+	// SearchAttributes is true when the namespace has RunbookID and
+	// RunbookHash, so runs may set them (the worker checks at start).
+	SearchAttributes bool
 }
 
 // Options configure New.
@@ -26,6 +31,7 @@ type Options struct {
 	RunbooksDir  string
 	Logger       *slog.Logger
 	Env          func(string) string
+	Fly          FlyConfig
 }
 
 // DefaultArtifactsDir is used when no artifacts directory is configured.
@@ -38,6 +44,7 @@ func New(opts Options) *Activities {
 		RunbooksDir:  opts.RunbooksDir,
 		Logger:       opts.Logger,
 		Env:          opts.Env,
+		Fly:          opts.Fly,
 	}
 	if a.ArtifactsDir == "" {
 		a.ArtifactsDir = DefaultArtifactsDir

@@ -20,12 +20,35 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	return w
 }
 
-// Register adds every drillbook workflow and activity to a registry (a
-// worker, a replayer or a test environment).
-func Register(r interface {
+// Registry is what workflows and activities are registered with: a worker,
+// a replayer or a test environment.
+type Registry interface {
 	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
 	RegisterActivityWithOptions(any, activity.RegisterOptions)
-}, acts *activities.Activities) {
+}
+
+// Register adds every drillbook workflow and activity to r.
+func Register(r Registry, acts *activities.Activities) {
+	RegisterWorkflows(r)
+	for name, fn := range map[string]any{
+		workflows.PingActivity:          acts.Ping,
+		workflows.LoadRunbookActivity:   acts.LoadRunbook,
+		workflows.RunShellActivity:      acts.RunShell,
+		workflows.RunSQLActivity:        acts.RunSQL,
+		workflows.RenderReportActivity:  acts.RenderReport,
+		workflows.AppendJournalActivity: acts.AppendJournal,
+		// Built-in actions, named as runbooks call them (`drill ACTION`).
+		"fly.inventory":    acts.FlyInventory,
+		"fly.scale_memory": acts.FlyScaleMemory,
+		"fly.destroy_app":  acts.FlyDestroyApp,
+	} {
+		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+}
+
+// RegisterWorkflows adds every drillbook workflow to r (replayers need only these).
+func RegisterWorkflows(r interface {
+	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
+}) {
 	r.RegisterWorkflowWithOptions(workflows.RunRunbook, workflow.RegisterOptions{Name: workflows.RunRunbookWorkflow})
-	r.RegisterActivityWithOptions(acts.Ping, activity.RegisterOptions{Name: workflows.PingActivity})
 }

@@ -1,5 +1,5 @@
 // Package workflows holds drillbook's deterministic workflow code only: no
-// goldmark, pgx or fly-go, no wall clock, no map iteration.
+// goldmark, pgx or fly-go calls, no wall clock, no map iteration.
 package workflows
 
 // TaskQueue is the task queue every drillbook worker polls.
@@ -12,5 +12,33 @@ const (
 
 // Activity names.
 const (
-	PingActivity = "Ping"
+	PingActivity          = "Ping"
+	LoadRunbookActivity   = "LoadRunbook"
+	RunShellActivity      = "RunShell"
+	RunSQLActivity        = "RunSQL"
+	RenderReportActivity  = "RenderReport"
+	AppendJournalActivity = "AppendJournal"
+)
+
+// ProgressQuery answers a run's runs.Progress.
+const ProgressQuery = "progress"
+
+// Operator operations. Each is both an Update (validated, for the CLI) and a
+// Signal of the same name (for the Temporal UI), with the same payload.
+const (
+	ApproveOp  = "approve"  // payload ApproveRequest
+	DecideOp   = "decide"   // payload DecideRequest
+	CompleteOp = "complete" // payload CompleteRequest
+)
+
+// Search attributes every run sets (keyword).
+const (
+	RunbookIDAttribute   = "RunbookID"
+	RunbookHashAttribute = "RunbookHash"
+)
+
+// Error types of the non-retryable errors a run fails with.
+const (
+	ErrBadInput      = "BadInput"
+	ErrRunbookFailed = "RunbookFailed"
 )

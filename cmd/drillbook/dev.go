@@ -23,6 +23,7 @@ type devFlags struct {
 	uiPort   int
 	listen   string
 	noUI     bool
+	noWorker bool
 	worker   workerFlags
 }
 
@@ -51,6 +52,7 @@ otherwise.`,
 	cmd.Flags().IntVar(&f.uiPort, "ui-port", devserver.DefaultUIPort, "Temporal UI port (0: a free port)")
 	cmd.Flags().StringVar(&f.listen, "listen", devserver.DefaultIP, "IP address the server and the UI listen on")
 	cmd.Flags().BoolVar(&f.noUI, "headless", false, "do not start the Temporal UI")
+	cmd.Flags().BoolVar(&f.noWorker, "no-worker", false, "do not start a worker (run `drillbook worker` separately)")
 	f.worker.bind(cmd, "error")
 	return cmd
 }
@@ -81,19 +83,23 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, f devFlags) error {
 	}
 	defer srv.Stop()
 
-	w, c, err := startDevWorker(srv, logger, f.worker)
-	if err != nil {
-		return err
+	if !f.noWorker {
+		w, c, err := startDevWorker(srv, logger, f.worker)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		defer w.Stop()
 	}
-	defer c.Close()
-	defer w.Stop()
 
 	fmt.Fprintf(stdout, "Temporal server  %s (namespace %s)\n", srv.FrontendAddr(), srv.Namespace())
 	if url := srv.UIURL(); url != "" {
 		fmt.Fprintf(stdout, "Temporal UI      %s\n", url)
 	}
 	fmt.Fprintf(stdout, "State dir        %s\n", srv.StateDir())
-	fmt.Fprintf(stdout, "Worker           task queue drillbook, artifacts in %s\n", f.worker.artifactsDir)
+	if !f.noWorker {
+		fmt.Fprintf(stdout, "Worker           task queue drillbook, artifacts in %s\n", f.worker.artifactsDir)
+	}
 	fmt.Fprintln(stdout, "Ctrl-C to stop.")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Shutting down.")
@@ -110,7 +116,9 @@ func startDevWorker(srv *devserver.Server, logger *slog.Logger, wf workerFlags) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect worker to %s: %w", srv.FrontendAddr(), err)
 	}
-	w := worker.New(c, wf.activities(logger))
+	acts := wf.activities(logger)
+	acts.SearchAttributes = ensureSearchAttributes(c, srv.Namespace(), logger)
+	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {
 		c.Close()
 		return nil, nil, fmt.Errorf("start worker: %w", err)

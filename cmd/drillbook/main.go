@@ -54,6 +54,9 @@ and a run interrupted anywhere resumes where it stopped.`,
 		newVersionCmd,
 		newDevCmd,
 		newWorkerCmd,
+		newSandboxCmd,
+		newLintCmd, newParseCmd,
+		newRunCmd, newStatusCmd, newApproveCmd, newDecideCmd, newCompleteCmd, newReportCmd,
 	} {
 		root.AddCommand(newCmd())
 	}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"github.com/hotdash/drillbook/activities"
 	"github.com/hotdash/drillbook/worker"
@@ -26,6 +29,18 @@ func (f *workerFlags) bind(cmd *cobra.Command, defaultLogLevel string) {
 // activities builds the activities these flags configure.
 func (f *workerFlags) activities(logger *slog.Logger) *activities.Activities {
 	return activities.New(activities.Options{ArtifactsDir: f.artifactsDir, RunbooksDir: f.runbooksDir, Logger: logger})
+}
+
+// ensureSearchAttributes checks (and if it may, adds) RunbookID and
+// RunbookHash; without them runs still work, unindexed.
+func ensureSearchAttributes(c client.Client, namespace string, logger *slog.Logger) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ok, err := worker.EnsureSearchAttributes(ctx, c, namespace)
+	if err != nil {
+		logger.Warn("runs will not carry the RunbookID/RunbookHash search attributes", "error", err)
+	}
+	return ok
 }
 
 func envOr(name, fallback string) string {
@@ -60,7 +75,10 @@ from the flags below. Run as many workers as you like: they share the
 				return err
 			}
 			defer c.Close()
-			w := worker.New(c, wf.activities(logger))
+			opts, _ := cf.options(logger)
+			acts := wf.activities(logger)
+			acts.SearchAttributes = ensureSearchAttributes(c, opts.Namespace, logger)
+			w := worker.New(c, acts)
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			if err := w.Start(); err != nil {

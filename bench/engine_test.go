@@ -1,0 +1,103 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/hotdash/drillbook/activities"
+	"github.com/hotdash/drillbook/internal/devserver"
+	"github.com/hotdash/drillbook/worker"
+	"github.com/hotdash/drillbook/workflows"
+)
+
+// BenchmarkEngine runs a 100-step runbook of `true` on the in-process server
+// and prints engine_step_overhead_ms (median per-step time beyond what plain
+// bash needs for the same command) and engine_vs_bash_ratio.
+func BenchmarkEngine(b *testing.B) {
+	const steps = 100
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Options{StateDir: b.TempDir(), NoUI: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddr()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	dir := b.TempDir()
+	var src strings.Builder
+	src.WriteString("# Hundred\n\n")
+	for i := 0; i < steps; i++ {
+		fmt.Fprintf(&src, "```sh {id=s%03d}\ntrue\n```\n\n", i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hundred.md"), []byte(src.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	w := worker.New(c, activities.New(activities.Options{ArtifactsDir: b.TempDir(), RunbooksDir: dir}))
+	if err := w.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer w.Stop()
+
+	start := time.Now()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.RunRunbookWorkflow,
+		workflows.RunRunbookInput{Runbook: "hundred"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := run.Get(ctx, nil); err != nil {
+		b.Fatal(err)
+	}
+	engineTotal := time.Since(start)
+
+	v, err := c.QueryWorkflow(ctx, run.GetID(), "", workflows.ProgressQuery)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var p struct {
+		Steps []struct {
+			StartedAt, EndedAt time.Time
+		}
+	}
+	if err := v.Get(&p); err != nil {
+		b.Fatal(err)
+	}
+	var bashTimes []time.Duration
+	bashStart := time.Now()
+	for i := 0; i < steps; i++ {
+		t0 := time.Now()
+		if err := exec.Command("bash", "-euo", "pipefail", "-c", "true").Run(); err != nil {
+			b.Fatal(err)
+		}
+		bashTimes = append(bashTimes, time.Since(t0))
+	}
+	bashTotal := time.Since(bashStart)
+	sort.Slice(bashTimes, func(i, j int) bool { return bashTimes[i] < bashTimes[j] })
+	bashMedian := bashTimes[len(bashTimes)/2]
+
+	// Per step: from one step's start to the next one's start (engine time
+	// included), minus plain bash's median.
+	var per []float64
+	for i := 1; i < len(p.Steps); i++ {
+		d := p.Steps[i].StartedAt.Sub(p.Steps[i-1].StartedAt) - bashMedian
+		per = append(per, float64(d.Microseconds())/1000)
+	}
+	sort.Float64s(per)
+	fmt.Printf("engine_total_s: %.2f\n", engineTotal.Seconds())
+	fmt.Printf("bash_total_s: %.3f\n", bashTotal.Seconds())
+	fmt.Printf("engine_step_overhead_ms: %.1f\n", per[len(per)/2])
+	fmt.Printf("engine_vs_bash_ratio: %.1f\n", engineTotal.Seconds()/bashTotal.Seconds())
+	b.ReportMetric(per[len(per)/2], "overhead_ms/step")
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package runbooks
+
+const raceEnabled = false
