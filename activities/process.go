@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -42,7 +43,13 @@ func runGroup(ctx context.Context, cmd *exec.Cmd, out io.Writer, started func(pi
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Setpgid = true
+	// If the worker dies (SIGKILL, OOM), the step's shell dies with it
+	// instead of running on beside the retry on another worker. The signal
+	// is tied to the starting thread, so keep this goroutine on it.
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	runtime.LockOSThread()
 	err = cmd.Start()
+	runtime.UnlockOSThread()
 	pw.Close()
 	if err != nil {
 		return -1, fmt.Errorf("start %s: %w", filepath.Base(cmd.Path), err)

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -75,6 +76,7 @@ func (r *runner) request(ctx workflow.Context, step *runbooks.Step) runs.ActionR
 		Apply:      r.in.Apply,
 		Env:        map[string]string{},
 		Write:      step.Options.Write,
+		Attempt:    r.progress.Steps[r.index[step.ID]].Attempts,
 	}
 	for _, in := range r.rb.Inputs {
 		req.Env[envName(in.Name)] = r.scope.inputs[in.Name]
@@ -88,6 +90,9 @@ func (r *runner) request(ctx workflow.Context, step *runbooks.Step) runs.ActionR
 	case runbooks.KindSQL:
 		req.Body = r.scope.expand(step.Body)
 		req.Database = r.sqlTarget(step)
+		if db, ok := step.Attr("dbname"); ok {
+			req.Params = map[string]any{"dbname": r.scope.expand(db)}
+		}
 	default:
 		if params, ok := r.scope.expandParams(step.Params).(map[string]any); ok {
 			req.Params = params
@@ -181,7 +186,7 @@ func (r *runner) record(i int, res *runs.ActionResult) {
 // activity attached its partial result, the output tail.
 func (r *runner) recordFailure(i int, err error) {
 	sp := &r.progress.Steps[i]
-	sp.Error = err.Error()
+	sp.Error = errorMessage(err)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.HasDetails() {
 		var partial runs.ActionResult
@@ -196,4 +201,22 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, nil
 	}
 	return time.ParseDuration(s)
+}
+
+// errorMessage is what people read about a failed attempt: the cause's own
+// message, without the activity envelope (ids, worker identity).
+func errorMessage(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	var timeoutErr *temporal.TimeoutError
+	if errors.As(err, &timeoutErr) {
+		return "timed out (" + strings.ToLower(strings.TrimPrefix(timeoutErr.TimeoutType().String(), "TimeoutType")) + ")"
+	}
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) {
+		return "cancelled"
+	}
+	return err.Error()
 }

@@ -30,29 +30,30 @@ type RunRunbookResult struct {
 // default runbook with its default inputs.
 func RunRunbook(ctx workflow.Context, raw converter.RawValue) (RunRunbookResult, error) {
 	in, err := DecodeRunRunbookInput(raw)
-	if err != nil {
-		return RunRunbookResult{}, err
-	}
-	return runRunbook(ctx, in)
+	return runRunbook(ctx, in, err)
 }
 
-// runRunbook is shared by RunRunbook and the workflows built on it.
-func runRunbook(ctx workflow.Context, in RunRunbookInput) (RunRunbookResult, error) {
+// runRunbook is shared by RunRunbook and the workflows built on it. A bad
+// input (inputErr) still leaves a run that answers the progress query.
+func runRunbook(ctx workflow.Context, in RunRunbookInput, inputErr error) (RunRunbookResult, error) {
 	r := newRunner(ctx, in)
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (runs.Progress, error) {
+		return r.progress, nil
+	}); err != nil {
+		return RunRunbookResult{}, err
+	}
+	if inputErr != nil {
+		return r.finish(ctx, inputErr)
+	}
 	if err := r.setup(ctx); err != nil {
 		return r.finish(ctx, err)
 	}
 	return r.finish(ctx, r.run(ctx))
 }
 
-// setup registers the query and the operator operations, loads and pins the
-// runbook, and prepares the progress of every step.
+// setup registers the operator operations, loads and pins the runbook, and
+// prepares the progress of every step.
 func (r *runner) setup(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (runs.Progress, error) {
-		return r.progress, nil
-	}); err != nil {
-		return err
-	}
 	if err := r.registerOperatorOps(ctx); err != nil {
 		return err
 	}
@@ -104,7 +105,7 @@ func (r *runner) finish(ctx workflow.Context, err error) (RunRunbookResult, erro
 		r.progress.Status = runs.RunSucceeded
 	}
 	if err != nil {
-		r.progress.Error = err.Error()
+		r.progress.Error = errorMessage(err)
 	}
 	r.progress.EndedAt = workflow.Now(ctx)
 	result := r.result()

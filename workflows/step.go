@@ -42,7 +42,7 @@ func (r *runner) runStep(ctx workflow.Context, i int) error {
 			r.setStatus(ctx, i, runs.StatusFailed, "cancelled")
 			return ctx.Err()
 		}
-		sp.Error = err.Error()
+		sp.Error = errorMessage(err)
 		switch step.Options.OnFailure {
 		case "continue":
 			r.setStatus(ctx, i, runs.StatusFailed, "on_failure=continue: the run went on")
@@ -172,8 +172,8 @@ func (r *runner) setStatus(ctx workflow.Context, i int, status runs.StepStatus, 
 	if note != "" {
 		sp.Note = note
 	}
-	if status == runs.StatusRunning && sp.StartedAt.IsZero() {
-		sp.StartedAt = now
+	if !status.Done() && sp.StartedAt.IsZero() {
+		sp.StartedAt = now // running or waiting: the step's clock starts
 	}
 	if status.Done() {
 		sp.EndedAt = now

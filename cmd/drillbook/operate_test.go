@@ -145,6 +145,18 @@ func (e *clientTestEnv) testDecideSkip(t *testing.T) {
 	}
 }
 
+func (e *clientTestEnv) testDecideAbort(t *testing.T) {
+	const id = "pause-abort"
+	e.start(t, "pause", "--id", id, "--input", "marker="+filepath.Join(t.TempDir(), "m"))
+	e.waitForStep(t, id, "flaky", runs.StatusWaitingDecision)
+	if code, out, errOut := e.cli(t, "decide", id, "flaky", "abort", "--by", "dave"); code != exitOK || strings.TrimSpace(out) != "step flaky: abort" {
+		t.Fatalf("decide: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, err := e.result(t, id); err == nil || !strings.Contains(err.Error(), "flaky") {
+		t.Fatalf("run after abort should fail naming the step: %v", err)
+	}
+}
+
 func (e *clientTestEnv) testComplete(t *testing.T) {
 	const id = "manual-complete"
 	e.start(t, "manual", "--id", id)

@@ -117,6 +117,10 @@ func stepLine(i, n int, s runs.StepProgress, now time.Time) string {
 			detail = append(detail, "running")
 		}
 	case runs.StatusSucceeded, runs.StatusFailed:
+		if s.Attempts == 0 { // a manual step, or one the engine decided
+			detail = append(detail, string(s.Status))
+			break
+		}
 		detail = append(detail, plural(s.Attempts, "attempt"), formatDuration(stepDuration(s, now)))
 	default:
 		detail = append(detail, string(s.Status))
@@ -156,9 +160,6 @@ func waitingHint(workflowID string, s runs.StepProgress, conn string) string {
 		fmt.Fprintf(&b, " (%s)", s.Title)
 	}
 	b.WriteString("\n")
-	if s.Status == runs.StatusWaitingDecision && s.Error != "" {
-		fmt.Fprintf(&b, "      error: %s\n", truncateLine(cleanError(s.Error), 200))
-	}
 	for _, c := range cmds {
 		fmt.Fprintf(&b, "      → %s\n", c)
 	}

@@ -31,6 +31,7 @@ func TestStepLine(t *testing.T) {
 		{runs.StepProgress{ID: "dump", Status: runs.StatusSkipped, Note: "rejected by bob", Approval: &runs.Approval{By: "bob"}},
 			"[3/12] ⏭️ dump (skipped) — rejected by bob"},
 		{runs.StepProgress{ID: "dump", Status: runs.StatusWaitingApproval}, "[3/12] ⏸️ dump (waiting-approval)"},
+		{runs.StepProgress{ID: "tell-ops", Status: runs.StatusSucceeded, Note: "completed by carol"}, "[3/12] ✅ tell-ops (succeeded) — completed by carol"},
 	} {
 		if got := stepLine(2, 12, tc.step, t0.Add(time.Hour)); got != tc.want {
 			t.Errorf("stepLine(%s) = %q, want %q", tc.step.Status, got, tc.want)
@@ -52,7 +53,7 @@ func TestFormatDuration(t *testing.T) {
 func TestWaitingHint(t *testing.T) {
 	for status, want := range map[runs.StepStatus][]string{
 		runs.StatusWaitingApproval: {"needs approval", "drillbook approve wf-1 gate --namespace prod", "--reject"},
-		runs.StatusWaitingDecision: {"decide wf-1 gate retry", "decide wf-1 gate skip", "decide wf-1 gate abort", "error: boom"},
+		runs.StatusWaitingDecision: {"decide wf-1 gate retry", "decide wf-1 gate skip", "decide wf-1 gate abort"},
 		runs.StatusWaitingManual:   {"complete wf-1 gate --note", "complete wf-1 gate --skip"},
 	} {
 		got := waitingHint("wf-1", runs.StepProgress{ID: "gate", Status: status, Error: "boom"}, " --namespace prod")

@@ -165,8 +165,10 @@ func TestClientCommands(t *testing.T) {
 	t.Run("ApproveNotWaiting", e.testApproveNotWaiting)
 	t.Run("DecideRetry", e.testDecideRetry)
 	t.Run("DecideSkip", e.testDecideSkip)
+	t.Run("DecideAbort", e.testDecideAbort)
 	t.Run("Complete", e.testComplete)
 	t.Run("StatusAndReport", e.testStatusAndReport)
+	t.Run("StatusOfRejectedInput", e.testStatusOfRejectedInput)
 }
 
 func (e *clientTestEnv) testRunWaitSucceeds(t *testing.T) {

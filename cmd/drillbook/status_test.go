@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
 
 	"github.com/hotdash/drillbook/runs"
+	"github.com/hotdash/drillbook/workflows"
 )
 
 func (e *clientTestEnv) testStatusAndReport(t *testing.T) {
@@ -47,6 +52,25 @@ func (e *clientTestEnv) testStatusAndReport(t *testing.T) {
 		t.Errorf("status of an unknown workflow: exit %d, stderr %q", code, errOut)
 	}
 	e.testReport(t, id, p)
+}
+
+// testStatusOfRejectedInput: a run whose raw input was refused still answers
+// the progress query; status shows it failed and why.
+func (e *clientTestEnv) testStatusOfRejectedInput(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	wr, err := e.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "raw-bad-input", TaskQueue: workflows.TaskQueue},
+		workflows.RunRunbookWorkflow, map[string]any{"bogus": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wr.Get(ctx, nil); err == nil {
+		t.Fatal("a bogus field was accepted")
+	}
+	code, out, errOut := e.cli(t, "status", "raw-bad-input")
+	if code != exitOK || !strings.Contains(out, "failed") || !strings.Contains(out, `unknown field "bogus"`) {
+		t.Errorf("status: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
 }
 
 // testReport renders the report of a finished run, to stdout and to files.

@@ -84,6 +84,9 @@ func (c *serverConfig) serverOptions(opts Options) []temporal.ServerOption {
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		// Let the UI's Start Workflow form and `drillbook` send updates and signals.
 		dynamicconfig.FrontendEnableUpdateWorkflowExecution.Key(): true,
+		// Hand a step's activity to the worker that scheduled it: one round
+		// trip less per step.
+		dynamicconfig.EnableActivityEagerExecution.Key(): true,
 	}
 	return []temporal.ServerOption{
 		temporal.WithConfig(c.conf),

@@ -31,7 +31,9 @@ func sqliteConfig(stateDir string) *config.SQL {
 		ConnectAttributes: map[string]string{
 			"mode":         "rwc",
 			"journal_mode": "wal",
-			"synchronous":  "2", // FULL: a killed process never loses a committed step
+			// NORMAL in WAL mode: a killed process never loses a committed
+			// step; only a power cut may lose the last moments.
+			"synchronous":  "1",
 			"busy_timeout": "10000",
 		},
 		MaxConns:     4,
