@@ -40,6 +40,10 @@ func runShellUntilReady(t *testing.T, ctx context.Context, body string, stop fun
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The ready line runs before the pipeline starts: give it a moment.
+	for deadline := time.Now().Add(5 * time.Second); len(groupMembers(pgid)) < 2 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if len(groupMembers(pgid)) < 2 {
 		t.Errorf("want bash and its children in group %d, have %v", pgid, groupMembers(pgid))
 	}

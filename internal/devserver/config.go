@@ -87,6 +87,10 @@ func (c *serverConfig) serverOptions(opts Options) []temporal.ServerOption {
 		// Hand a step's activity to the worker that scheduled it: one round
 		// trip less per step.
 		dynamicconfig.EnableActivityEagerExecution.Key(): true,
+		// One partition per task queue: a single node gains nothing from
+		// more, and a task never waits to be forwarded between them.
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 	}
 	return []temporal.ServerOption{
 		temporal.WithConfig(c.conf),
