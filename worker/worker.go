@@ -51,4 +51,5 @@ func RegisterWorkflows(r interface {
 	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
 }) {
 	r.RegisterWorkflowWithOptions(workflows.RunRunbook, workflow.RegisterOptions{Name: workflows.RunRunbookWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.ReliabilityAudit, workflow.RegisterOptions{Name: workflows.ReliabilityAuditWorkflow})
 }

@@ -7,7 +7,8 @@ const TaskQueue = "drillbook"
 
 // Workflow type names, as the Temporal UI and CLI show them.
 const (
-	RunRunbookWorkflow = "RunRunbook"
+	RunRunbookWorkflow       = "RunRunbook"
+	ReliabilityAuditWorkflow = "ReliabilityAudit"
 )
 
 // Activity names.
