@@ -157,21 +157,10 @@ func flyMachineFindings(app FlyAppReport, m FlyMachineReport, rules flyRules) []
 	var out []Finding
 	subject := fmt.Sprintf("%s/%s", app.Name, m.ID)
 	floor := rules.Floors[m.ProcessGroup]
-	var ooms, kills []string
-	for _, ev := range m.ExitEvents {
-		if rules.OOMWindow > 0 && rules.Now.Sub(ev.At) > rules.OOMWindow {
-			continue
-		}
-		switch ev.Kind {
-		case "oom":
-			ooms = append(ooms, ev.At.Format(time.RFC3339))
-		case "killed":
-			kills = append(kills, ev.At.Format(time.RFC3339))
-		}
-	}
+	ooms, kills := flyRecentExits(m, rules)
 	target := 0
 	if len(ooms) > 0 {
-		target = max(flyNextMemorySize(m.MemoryMB), floor)
+		target = flyOOMTarget(m, rules)
 		evidence := fmt.Sprintf("oom_killed exits at %s", strings.Join(ooms, ", "))
 		if len(kills) > 0 {
 			evidence += fmt.Sprintf("; %d exit(s) with code 137 but no oom_killed (plain kills, not counted) at %s", len(kills), strings.Join(kills, ", "))

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -34,10 +35,11 @@ type flyInventoryParams struct {
 	// by default every exit event the API still lists counts.
 	OOMWindow flyDuration `json:"oom_window"`
 	// UnusedDays: an app with no started machine for this long is unused (30).
-	UnusedDays *int `json:"unused_days"`
+	UnusedDays *flyInt `json:"unused_days"`
 	// MemoryFloors: minimum memory per process group, e.g. {worker: 2GB}.
 	MemoryFloors map[string]flyMemory `json:"memory_floors"`
-	// Policies: rules such as "no Fly Postgres apps; Supabase only".
+	// Policies: rules such as "no Fly Postgres apps; Supabase only"; blank
+	// entries (an empty runbook input) are ignored.
 	Policies flyStrings `json:"policies"`
 	// Prices: USD per month per machine size ("shared-cpu-1x:256": 1.94),
 	// for the yearly cost of unused apps.
@@ -50,12 +52,17 @@ type flyInventoryParams struct {
 // suspended apps, policy breaches, memory below a floor, failing health checks
 // and stopped machines. An app that cannot be read is reported as "unknown"
 // with its error; the others are still inventoried. A 401 fails the activity.
+// The oom_* and unused_* outputs name the first machine to scale and the
+// first app to destroy, for the remediation steps (flyRemedyOutputs).
 func (a *Activities) FlyInventory(ctx context.Context, req ActionRequest) (ActionResult, error) {
 	var p flyInventoryParams
 	var rules flyRules
 	err := flyDecodeParams("fly.inventory", req.Params, &p, func() []string {
 		problems := p.check()
 		for _, rule := range p.Policies {
+			if strings.TrimSpace(rule) == "" {
+				continue
+			}
 			pol, err := flyParsePolicy(rule)
 			if err != nil {
 				problems = append(problems, err.Error())
@@ -80,7 +87,7 @@ func (a *Activities) FlyInventory(ctx context.Context, req ActionRequest) (Actio
 	rules.Now, rules.OOMWindow, rules.Prices = now, time.Duration(p.OOMWindow), p.Prices
 	rules.UnusedDays = flyDefaultUnusedDays
 	if p.UnusedDays != nil {
-		rules.UnusedDays = *p.UnusedDays
+		rules.UnusedDays = int(*p.UnusedDays)
 	}
 	rules.Floors = map[string]int{}
 	for g, mb := range p.MemoryFloors {
@@ -118,6 +125,7 @@ func (a *Activities) FlyInventory(ctx context.Context, req ActionRequest) (Actio
 		return ActionResult{}, err
 	}
 	result := flyInventoryResult(org, apps, findings, notes, art)
+	maps.Copy(result.Outputs, flyRemedyOutputs(apps, rules))
 	result.Outputs["api_requests"] = strconv.FormatInt(call.stats.Attempts.Load(), 10)
 	result.Outputs["rate_limited"] = strconv.FormatInt(call.stats.RateLimited.Load(), 10)
 	a.flyLogger().Info("fly inventory done", "org", org, "apps", len(apps), "findings", len(findings),

@@ -151,7 +151,7 @@ func flyParseMemory(s string) (int, error) {
 }
 
 // flyDuration is a Go duration string ("72h", "30m") or a number of seconds;
-// "d" is accepted as 24h ("30d").
+// "d" is accepted as 24h ("30d"), and "" (an empty input) means not set.
 type flyDuration time.Duration
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -166,6 +166,10 @@ func (d *flyDuration) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("duration must be a string like \"72h\" or \"30d\"")
 	}
 	s = strings.TrimSpace(s)
+	if s == "" { // an empty runbook input: not set
+		*d = 0
+		return nil
+	}
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n < 0 {
@@ -197,5 +201,31 @@ func (l *flyStrings) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("want a string or a list of strings")
 	}
 	*l = many
+	return nil
+}
+
+// flyInt is a whole number given as a number or as a string of digits, the
+// form a `${inputs.NAME}` reference takes after substitution.
+type flyInt int
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *flyInt) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err == nil {
+		if f != float64(int(f)) {
+			return fmt.Errorf("%v is not a whole number", f)
+		}
+		*n = flyInt(f)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a whole number")
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*n = flyInt(v)
 	return nil
 }

@@ -34,7 +34,7 @@ type Diagnostic struct {
 	Line     int      `json:"line"`
 	Col      int      `json:"col"`
 	Severity Severity `json:"severity"`
-	Rule     string   `json:"rule"` // short code, see FORMAT.md
+	Rule     string   `json:"rule"` // short code, see docs/runbook-format.md
 	Message  string   `json:"message"`
 }
 

@@ -10,7 +10,7 @@ import (
 
 // Lint checks a parsed runbook. It returns the diagnostics Parse recorded
 // plus its own, sorted by position. The rules and their codes are listed in
-// FORMAT.md. A runbook with any error diagnostic must not run.
+// docs/runbook-format.md. A runbook with any error diagnostic must not run.
 func Lint(rb *Runbook) []Diagnostic {
 	l := &linter{rb: rb, byID: map[string]int{}}
 	l.diags = append(l.diags, rb.Diagnostics...)

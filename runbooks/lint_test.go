@@ -96,7 +96,7 @@ func TestLintRules(t *testing.T) {
 				{"6:1 error param-type", `percentile: "p42" is not one of p50, p90, p95, p99, avg`},
 				{"7:1 error param-type", `insecure: want true or false, got string "yes"`},
 				{"8:1 error unknown-param", `http.probe has no parameter "timeuot" (did you mean "timeout"?)`},
-				{"10:1 error missing-param", `fly.scale_memory needs parameter "memory_mb"`},
+				{"10:1 error missing-param", `fly.scale_memory needs parameter "memory"`},
 				{"14:6 error unknown-input", `${inputs.nope}: no input "nope"`},
 				{"15:1 error param-type", `expect: want a mapping, got a list`},
 			}},

@@ -14,7 +14,7 @@ import (
 
 // shipped holds the runbooks built into the binary.
 //
-//go:embed reliability-audit.md backup-restore.md
+//go:embed reliability-audit.md backup-restore.md backup.md
 var shipped embed.FS
 
 // ErrNotFound is returned (wrapped) when no runbook has the requested id.

@@ -10,7 +10,7 @@ import (
 )
 
 func TestShippedRunbooksLintClean(t *testing.T) {
-	if got, want := Embedded(), []string{"backup-restore", "reliability-audit"}; !reflect.DeepEqual(got, want) {
+	if got, want := Embedded(), []string{"backup", "backup-restore", "reliability-audit"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("Embedded() = %q, want %q", got, want)
 	}
 	for _, id := range Embedded() {
@@ -65,7 +65,7 @@ func TestReliabilityAuditShape(t *testing.T) {
 	if in := rb.Input("database"); in == nil || !in.Secret || in.Default != "env:DATABASE_URL" {
 		t.Errorf("database input = %+v", in)
 	}
-	if in := rb.Input("org"); in == nil || in.Default != "hotdash" {
+	if in := rb.Input("org"); in == nil || in.Default != "personal" {
 		t.Errorf("org input = %+v", in)
 	}
 }
@@ -90,7 +90,7 @@ func TestLoader(t *testing.T) {
 		t.Errorf("id with .md: %v", err)
 	}
 	ids, err := l.List()
-	if err != nil || !reflect.DeepEqual(ids, []string{"backup-restore", "extra", "reliability-audit"}) {
+	if err != nil || !reflect.DeepEqual(ids, []string{"backup", "backup-restore", "extra", "reliability-audit"}) {
 		t.Errorf("List = %q, %v", ids, err)
 	}
 	for _, bad := range []string{"../etc/passwd", "a/b", "..", "", `a\b`} {

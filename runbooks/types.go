@@ -2,7 +2,7 @@
 // JSON-serialisable Runbook values and lints them.
 //
 // A runbook is ordinary Markdown; drillbook gives meaning to its front matter,
-// its fenced code blocks and its task-list items (see FORMAT.md and DESIGN.md,
+// its fenced code blocks and its task-list items (see docs/runbook-format.md and DESIGN.md,
 // "The runbook format"). Parse never runs anything and never panics on bad
 // input: problems it meets become Diagnostics that Lint reports.
 package runbooks

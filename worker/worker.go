@@ -38,9 +38,16 @@ func Register(r Registry, acts *activities.Activities) {
 		workflows.RenderReportActivity:  acts.RenderReport,
 		workflows.AppendJournalActivity: acts.AppendJournal,
 		// Built-in actions, named as runbooks call them (`drill ACTION`).
-		"fly.inventory":    acts.FlyInventory,
-		"fly.scale_memory": acts.FlyScaleMemory,
-		"fly.destroy_app":  acts.FlyDestroyApp,
+		"fly.inventory":         acts.FlyInventory,
+		"fly.scale_memory":      acts.FlyScaleMemory,
+		"fly.destroy_app":       acts.FlyDestroyApp,
+		"postgres.preflight":    acts.PostgresPreflight,
+		"postgres.backup":       acts.PostgresBackup,
+		"postgres.restore":      acts.PostgresRestore,
+		"postgres.verify":       acts.PostgresVerify,
+		"postgres.drop_scratch": acts.PostgresDropScratch,
+		"http.probe":            acts.HTTPProbe,
+		"http.health":           acts.HTTPHealth,
 	} {
 		r.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
@@ -51,5 +58,6 @@ func RegisterWorkflows(r interface {
 	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
 }) {
 	r.RegisterWorkflowWithOptions(workflows.RunRunbook, workflow.RegisterOptions{Name: workflows.RunRunbookWorkflow})
+	r.RegisterWorkflowWithOptions(workflows.RestoreDrill, workflow.RegisterOptions{Name: workflows.RestoreDrillWorkflow})
 	r.RegisterWorkflowWithOptions(workflows.ReliabilityAudit, workflow.RegisterOptions{Name: workflows.ReliabilityAuditWorkflow})
 }

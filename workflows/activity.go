@@ -183,15 +183,30 @@ func (r *runner) record(i int, res *runs.ActionResult) {
 }
 
 // recordFailure keeps what a failed attempt left: its error and, when the
-// activity attached its partial result, the output tail.
+// activity attached its partial result, the output tail. A final
+// (non-retryable) failure also keeps the partial result's findings, tables
+// and artifacts for the report (e.g. the client a version mismatch needs);
+// its outputs never reach later steps.
 func (r *runner) recordFailure(i int, err error) {
 	sp := &r.progress.Steps[i]
 	sp.Error = errorMessage(err)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.HasDetails() {
 		var partial runs.ActionResult
-		if appErr.Details(&partial) == nil && partial.OutputTail != "" {
+		if appErr.Details(&partial) != nil {
+			return
+		}
+		if partial.OutputTail != "" {
 			sp.OutputTail = partial.OutputTail
+		}
+		if appErr.NonRetryable() && (len(partial.Findings) > 0 || len(partial.Tables) > 0) {
+			kept := &runs.ActionResult{Summary: partial.Summary, Findings: partial.Findings, Tables: partial.Tables,
+				Artifacts: partial.Artifacts, OutputTail: partial.OutputTail}
+			if sp.Result != nil { // findings the engine added (approval) stay
+				kept.Findings = append(sp.Result.Findings, kept.Findings...)
+			}
+			sp.Result = kept
+			sp.Findings = len(kept.Findings)
 		}
 	}
 }

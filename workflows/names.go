@@ -9,6 +9,7 @@ const TaskQueue = "drillbook"
 const (
 	RunRunbookWorkflow       = "RunRunbook"
 	ReliabilityAuditWorkflow = "ReliabilityAudit"
+	RestoreDrillWorkflow     = "RestoreDrill"
 )
 
 // Activity names.

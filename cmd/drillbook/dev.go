@@ -24,6 +24,7 @@ type devFlags struct {
 	listen   string
 	noUI     bool
 	noWorker bool
+	sandbox  bool
 	worker   workerFlags
 }
 
@@ -41,7 +42,8 @@ The UI has no authentication: it listens on 127.0.0.1 unless --listen says
 otherwise.`,
 		Example: `  drillbook dev
   drillbook dev --state-dir /var/lib/drillbook --port 7233 --ui-port 8233
-  drillbook dev --port 0 --ui-port 0     # free ports, e.g. for tests`,
+  drillbook dev --port 0 --ui-port 0     # free ports, e.g. for tests
+  drillbook dev --sandbox                # fly.* actions against the local Fly API emulator, plus demo HTTP targets`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDev(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
@@ -53,6 +55,7 @@ otherwise.`,
 	cmd.Flags().StringVar(&f.listen, "listen", devserver.DefaultIP, "IP address the server and the UI listen on")
 	cmd.Flags().BoolVar(&f.noUI, "headless", false, "do not start the Temporal UI")
 	cmd.Flags().BoolVar(&f.noWorker, "no-worker", false, "do not start a worker (run `drillbook worker` separately)")
+	cmd.Flags().BoolVar(&f.sandbox, "sandbox", false, "run the Fly Machines API emulator and the demo HTTP targets on loopback; this worker's fly.* actions use the emulator")
 	f.worker.bind(cmd, "error")
 	return cmd
 }
@@ -66,6 +69,9 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, f devFlags) error {
 		return usageErrorf("--listen %q: not an IP address", f.listen)
 	} else if !ip.IsLoopback() {
 		fmt.Fprintf(stderr, "WARNING: --listen %s exposes the Temporal UI and gRPC beyond this machine; the UI has no authentication\n", f.listen)
+	}
+	if f.sandbox && f.noWorker {
+		return usageErrorf("--sandbox serves the in-process worker, which --no-worker turns off; for a separate worker run `drillbook sandbox` and export what it prints")
 	}
 	ctx, stop := signalContext(ctx)
 	defer stop()
@@ -83,8 +89,15 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, f devFlags) error {
 	}
 	defer srv.Stop()
 
+	var sb *devSandbox
+	if f.sandbox {
+		if sb, err = startDevSandbox(); err != nil {
+			return err
+		}
+		defer sb.Close()
+	}
 	if !f.noWorker {
-		w, c, err := startDevWorker(srv, logger, f.worker)
+		w, c, err := startDevWorker(srv, logger, f.worker, sb)
 		if err != nil {
 			return err
 		}
@@ -100,14 +113,16 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, f devFlags) error {
 	if !f.noWorker {
 		fmt.Fprintf(stdout, "Worker           task queue drillbook, artifacts in %s\n", f.worker.artifactsDir)
 	}
+	sb.describe(stdout)
 	fmt.Fprintln(stdout, "Ctrl-C to stop.")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "Shutting down.")
 	return nil
 }
 
-// startDevWorker connects a client to the in-process server and starts a worker.
-func startDevWorker(srv *devserver.Server, logger *slog.Logger, wf workerFlags) (sdkworker.Worker, client.Client, error) {
+// startDevWorker connects a client to the in-process server and starts a
+// worker, pointed at the sandbox when sb is not nil.
+func startDevWorker(srv *devserver.Server, logger *slog.Logger, wf workerFlags, sb *devSandbox) (sdkworker.Worker, client.Client, error) {
 	c, err := client.Dial(client.Options{
 		HostPort:  srv.FrontendAddr(),
 		Namespace: srv.Namespace(),
@@ -117,6 +132,7 @@ func startDevWorker(srv *devserver.Server, logger *slog.Logger, wf workerFlags) 
 		return nil, nil, fmt.Errorf("connect worker to %s: %w", srv.FrontendAddr(), err)
 	}
 	acts := wf.activities(logger)
+	sb.configure(acts)
 	acts.SearchAttributes = ensureSearchAttributes(c, srv.Namespace(), logger)
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {

@@ -19,7 +19,7 @@ func newLintCmd() *cobra.Command {
 path:line:col: severity: message. Warnings and notes do not fail the command.
 
 Exit status: 0 no errors, 1 some runbook has errors, 2 a file cannot be read.
-The rules are listed in runbooks/FORMAT.md.`,
+The rules are listed in docs/runbook-format.md.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()

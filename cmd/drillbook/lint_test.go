@@ -106,7 +106,7 @@ func TestParseCommand(t *testing.T) {
 	if strings.Join(strings.Fields(header), " ") != "# ID KIND TITLE LINE ATTRIBUTES" {
 		t.Errorf("table header = %q", header)
 	}
-	wantFirst := "1 inventory action fly.inventory Fly inventory [parallel priorities] 40 timeout=5m retries=3 backoff=10s heartbeat=30s on_failure=continue"
+	wantFirst := "1 inventory action fly.inventory Fly inventory [parallel priorities] 44 timeout=5m retries=3 backoff=10s heartbeat=30s on_failure=continue"
 	if strings.Join(strings.Fields(first), " ") != wantFirst {
 		t.Errorf("first row = %q\nwant        %q", first, wantFirst)
 	}

@@ -56,7 +56,8 @@ and a run interrupted anywhere resumes where it stopped.`,
 		newWorkerCmd,
 		newSandboxCmd,
 		newLintCmd, newParseCmd,
-		newRunCmd, newStatusCmd, newApproveCmd, newDecideCmd, newCompleteCmd, newReportCmd,
+		newRunCmd, newDrillCmd, newStatusCmd, newApproveCmd, newDecideCmd, newCompleteCmd, newReportCmd,
+		newCheckCmd, newScheduleCmd,
 	} {
 		root.AddCommand(newCmd())
 	}

@@ -22,7 +22,7 @@ func newParseCmd() *cobra.Command {
 line and attributes, then the code blocks that do not run and why.
 
 With --json it prints the parsed runbook as it travels in workflow history;
-the fields are described in runbooks/FORMAT.md. parse does not lint: run
+the fields are described in docs/runbook-format.md. parse does not lint: run
 drillbook lint for that.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -19,6 +19,7 @@ const defaultSandboxListen = "127.0.0.1:4280"
 type sandboxFlags struct {
 	flySeed string
 	listen  string
+	targets sandboxTargetFlags
 }
 
 func newSandboxCmd() *cobra.Command {
@@ -33,7 +34,13 @@ with --fly-seed FILE.
 
 It prints the lines to export in the shell that runs the worker, with a new
 random token each start, and serves until Ctrl-C or SIGTERM. fly-go (and so the
-fly.* actions and flyctl-free scripts using FLY_FLAPS_BASE_URL) then talk to it.`,
+fly.* actions and flyctl-free scripts using FLY_FLAPS_BASE_URL) then talk to it.
+
+It also serves two HTTP targets for the synthetic checks: a staging app (/
+answers 200 after --staging-latency; /hc and /rails/health answer 404, as a
+React Router app does) and a Chatwoot stand-in (/api with its real four fields
+and a live timestamp, switchable to failing; /health says woot), and prints the
+--input flags that point the reliability audit at them.`,
 		Example: `  drillbook sandbox
   drillbook sandbox --fly-seed estate.json --listen 127.0.0.1:0`,
 		Args: usageArgs(cobra.NoArgs),
@@ -43,6 +50,7 @@ fly.* actions and flyctl-free scripts using FLY_FLAPS_BASE_URL) then talk to it.
 	}
 	cmd.Flags().StringVar(&f.flySeed, "fly-seed", "", "JSON file of apps and machines to serve (default: the built-in HotDash estate)")
 	cmd.Flags().StringVar(&f.listen, "listen", defaultSandboxListen, "address to listen on (port 0: a free port)")
+	bindSandboxTargetFlags(cmd, &f.targets)
 	return cmd
 }
 
@@ -78,11 +86,17 @@ func runSandbox(ctx context.Context, stdout, stderr io.Writer, f sandboxFlags) e
 		return fmt.Errorf("start the fly emulator: %w", err)
 	}
 	defer emu.Close()
+	targets, err := startSandboxTargets(f.listen, f.targets)
+	if err != nil {
+		return err
+	}
+	defer targets.close()
 
 	fmt.Fprintf(stdout, "Fly Machines API emulator on %s: %d apps, %d machines from %s.\n", url, len(seed.Apps), machines, source)
 	fmt.Fprintln(stdout, "In the shell that runs the worker:")
 	fmt.Fprintf(stdout, "export FLY_FLAPS_BASE_URL=%s\n", url)
 	fmt.Fprintf(stdout, "export FLY_API_TOKEN=%s\n", emu.Token())
+	targets.print(stdout)
 	fmt.Fprintln(stdout, "Ctrl-C to stop.")
 	<-ctx.Done()
 	st := emu.Stats()
