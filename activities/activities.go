@@ -23,6 +23,10 @@ type Activities struct {
 	// SearchAttributes is true when the namespace has RunbookID and
 	// RunbookHash, so runs may set them (the worker checks at start).
 	SearchAttributes bool
+	// InputDefaults replace runbook input defaults by name, for every runbook
+	// this worker loads (e.g. `dev --sandbox` points the audit's URLs at the
+	// local stand-ins). The run shows the values it used.
+	InputDefaults map[string]string
 }
 
 // Options configure New.

@@ -61,7 +61,8 @@ type HealthCheck struct {
 // expect_status and the JSON body against expect / expect_present. A 404
 // from an app without a health route and a body that reports a failing
 // dependency are findings, not errors. Transport failures and 5xx answers
-// are errors with the types above (retryable unless retrying cannot help).
+// and 429 answers are errors with the types above (retryable unless
+// retrying cannot help; a Retry-After sets the delay).
 func (a *Activities) HTTPHealth(ctx context.Context, req ActionRequest) (ActionResult, error) {
 	run, err := a.RunHealth(ctx, req.Params)
 	if err != nil {
@@ -137,9 +138,13 @@ func (a *Activities) RunHealth(ctx context.Context, params map[string]any) (*Hea
 		return nil, healthTransportError(run.URL, err)
 	}
 	run.Status = resp.StatusCode
-	if run.Status >= 500 && run.Status != run.WantCode {
+	if (run.Status >= 500 || run.Status == http.StatusTooManyRequests) && run.Status != run.WantCode {
+		typ, what := HTTPErrServer, "server error"
+		if run.Status == http.StatusTooManyRequests {
+			typ, what = HTTPErrRateLimit, "rate limited"
+		}
 		return nil, temporal.NewApplicationErrorWithOptions(
-			fmt.Sprintf("http.health %s: server error %s", run.URL, resp.Status), HTTPErrServer,
+			fmt.Sprintf("http.health %s: %s %s", run.URL, what, resp.Status), typ,
 			temporal.ApplicationErrorOptions{NextRetryDelay: retryAfter(resp.Header.Get("Retry-After"), time.Now())})
 	}
 	run.judge(resp, body, p)

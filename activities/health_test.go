@@ -154,6 +154,11 @@ func TestHealthErrors(t *testing.T) {
 		http.Error(w, "down", http.StatusBadGateway)
 	}))
 	defer fail.Close()
+	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "7")
+		http.Error(w, "slow down", http.StatusTooManyRequests)
+	}))
+	defer limited.Close()
 	tlsSrv := httptest.NewUnstartedServer(sandbox.NewChatwoot().Handler())
 	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	tlsSrv.StartTLS()
@@ -166,6 +171,7 @@ func TestHealthErrors(t *testing.T) {
 		{"timeout", slow.URL, HTTPErrTimeout, true},
 		{"dns", "http://drillbook-health.invalid/api", HTTPErrDNS, false},
 		{"5xx", fail.URL, HTTPErrServer, true},
+		{"429", limited.URL, HTTPErrRateLimit, true},
 		{"tls", tlsSrv.URL + "/api", HTTPErrTLS, false},
 	} {
 		_, err := health(t, map[string]any{"url": tc.url, "timeout": "150ms"})
@@ -174,8 +180,8 @@ func TestHealthErrors(t *testing.T) {
 			t.Errorf("%s: got %v, want type %s retryable=%v", tc.name, err, tc.errType, tc.retryable)
 			continue
 		}
-		if tc.name == "5xx" && appErr.NextRetryDelay() != 7*time.Second {
-			t.Errorf("5xx: Retry-After 7 not honoured: %s", appErr.NextRetryDelay())
+		if (tc.name == "5xx" || tc.name == "429") && appErr.NextRetryDelay() != 7*time.Second {
+			t.Errorf("%s: Retry-After 7 not honoured: %s", tc.name, appErr.NextRetryDelay())
 		}
 	}
 	res, err := health(t, map[string]any{"url": tlsSrv.URL + "/api", "insecure": true, "expect": chatwootExpect})

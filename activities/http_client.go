@@ -25,6 +25,7 @@ const (
 	HTTPErrTLS       = "HTTPTLS"         // certificate or handshake failure
 	HTTPErrNetwork   = "HTTPNetwork"     // any other transport failure
 	HTTPErrServer    = "HTTPServerError" // a 5xx answer
+	HTTPErrRateLimit = "HTTPRateLimited" // a 429 answer (retried after Retry-After)
 )
 
 // Kinds of failed requests, as samples and findings name them.

@@ -15,13 +15,10 @@ import (
 // DefaultBackupKeep is how many backups of a database postgres.backup keeps.
 const DefaultBackupKeep = 7
 
-// BackupHeartbeat is the heartbeat detail of a running backup.
-type BackupHeartbeat struct {
-	Step         string `json:"step"`
-	PID          int    `json:"pid,omitempty"`
-	BytesWritten int64  `json:"bytes_written"`
-	ElapsedMS    int64  `json:"elapsed_ms"`
-}
+// DefaultBackupCompress is pg_dump's --compress level: gzip level 1 dumps
+// about twice as fast as pg_dump's default (6) for a few percent more bytes,
+// which shortens both the backup window and the drill.
+const DefaultBackupCompress = 1
 
 // PostgresBackup (`postgres.backup`) dumps a database with pg_dump in custom
 // format to backups/<date>/<db>-<hhmmss>.dump under the artifacts directory.
@@ -38,7 +35,7 @@ type BackupHeartbeat struct {
 // file that the retry removes); the error is retryable, except a server
 // version mismatch.
 //
-// Parameters: database, keep (7), compress (pg_dump -Z level, 0-9),
+// Parameters: database, keep (7), compress (pg_dump -Z level, 0-9, default 1),
 // sample_threshold (100000). Outputs: path (relative to the artifacts
 // directory), bytes, size, sha256, duration_s, manifest, tables, rows,
 // newest, snapshot_at, database, client.
@@ -46,7 +43,7 @@ func (a *Activities) PostgresBackup(ctx context.Context, req ActionRequest) (res
 	p := newPGParams("postgres.backup", req.Params)
 	ref := p.str("database")
 	keep := p.integer("keep", DefaultBackupKeep, 1)
-	compress := p.integer("compress", -1, 0)
+	compress := p.integer("compress", DefaultBackupCompress, 0)
 	threshold := int64(p.integer("sample_threshold", DefaultSampleThreshold, 0))
 	if compress > 9 {
 		p.problems = append(p.problems, fmt.Sprintf("compress: want 0 to 9, got %d", compress))
@@ -119,7 +116,7 @@ func (a *Activities) dumpInSnapshot(ctx context.Context, t *pgTarget, log *pgSte
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	var snapshot string
-	if err := tx.QueryRow(ctx, `SELECT now(), current_setting('server_version')`).Scan(&m.SnapshotAt, &m.Server); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT clock_timestamp(), current_setting('server_version')`).Scan(&m.SnapshotAt, &m.Server); err != nil {
 		return nil, pgToolRun{}, t.queryError(ctx, "start snapshot", err)
 	}
 	m.SnapshotAt = m.SnapshotAt.UTC()
@@ -148,9 +145,7 @@ func (a *Activities) dumpInSnapshot(ctx context.Context, t *pgTarget, log *pgSte
 	if snapshot != "" {
 		args = append(args, "--snapshot="+snapshot)
 	}
-	if compress >= 0 {
-		args = append(args, "--compress="+strconv.Itoa(compress))
-	}
+	args = append(args, "--compress="+strconv.Itoa(compress))
 	args = append(args, dbnameArg(db))
 	dumpCtx, cancelDump := context.WithCancel(ctx)
 	defer cancelDump()
@@ -159,15 +154,10 @@ func (a *Activities) dumpInSnapshot(ctx context.Context, t *pgTarget, log *pgSte
 		err error
 	}
 	done := make(chan outcome, 1)
-	began := time.Now()
+	log.progress.watchFile(file)
+	defer log.progress.watchFile("")
 	go func() {
-		run, err := a.runPGTool(dumpCtx, log, client.Dump, args, env, nil, func(pid int) any {
-			var n int64
-			if fi, err := os.Stat(file); err == nil {
-				n = fi.Size()
-			}
-			return BackupHeartbeat{Step: "pg_dump", PID: pid, BytesWritten: n, ElapsedMS: time.Since(began).Milliseconds()}
-		})
+		run, err := a.runPGTool(dumpCtx, log, client.Dump, args, env, nil)
 		done <- outcome{run, err}
 	}()
 	statsErr := pgCollect(ctx, conn, tables, m.SnapshotAt, threshold, nil)
@@ -214,6 +204,7 @@ func (a *Activities) listArchive(ctx context.Context, log *pgStepLog, client pgC
 	}
 	defer removeEnv()
 	log.printf("$ pg_restore --list %s", quoteArgs([]string{file})[0])
+	log.progress.set("pg_restore --list")
 	out := newTailBuffer(8 << 10)
 	var entries int
 	counted := writerFunc(func(p []byte) (int, error) {
@@ -226,7 +217,7 @@ func (a *Activities) listArchive(ctx context.Context, log *pgStepLog, client pgC
 	})
 	cmd := exec.Command(client.Restore, "--list", file)
 	cmd.Env = env
-	code, err := runGroup(ctx, cmd, counted, nil)
+	code, err := runGroup(ctx, cmd, counted, log.progress.setPID)
 	output := log.red.String(out.String())
 	if code != 0 {
 		log.printf("%s", output)

@@ -65,6 +65,7 @@ func manifestPath(dump string) string {
 // moves it to its final name, prunes old backups and builds the result.
 func (a *Activities) finishBackup(ctx context.Context, req ActionRequest, log *pgStepLog, res ActionResult, d backupDest,
 	m *pgManifest, client pgClient, started time.Time, keep int) (ActionResult, error) {
+	log.progress.set("sha256, manifest, prune")
 	n, sum, err := hashFile(d.partial)
 	if err != nil {
 		return res, fmt.Errorf("postgres.backup: %w", err)
@@ -188,4 +189,32 @@ func formatTime(t *time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// newestBackup finds the newest backup of db in the artifacts directory:
+// its dump (relative path) and the moment it captured (its manifest's
+// snapshot time). ok is false when there is none.
+func (a *Activities) newestBackup(db string) (rel string, at time.Time, ok bool) {
+	root, err := a.artifactsRoot()
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	slug := artifactName(db)
+	re := backupNameRE(slug)
+	best := ""
+	manifests, _ := filepath.Glob(filepath.Join(root, "backups", "*", slug+"-*.manifest.json"))
+	for _, m := range manifests {
+		g := re.FindStringSubmatch(filepath.Base(m))
+		if g == nil {
+			continue
+		}
+		key := backupOrder(filepath.Base(filepath.Dir(m)) + "/" + g[1])
+		if _, err := os.Stat(strings.TrimSuffix(m, ".manifest.json") + ".dump"); err == nil && key > best {
+			if man, err := readManifest(m); err == nil {
+				best, at, ok = key, man.SnapshotAt, true
+				rel, _ = filepath.Rel(root, strings.TrimSuffix(m, ".manifest.json")+".dump")
+			}
+		}
+	}
+	return filepath.ToSlash(rel), at, ok
 }

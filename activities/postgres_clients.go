@@ -79,11 +79,19 @@ func parsePGToolVersion(out string) (version string, num int, ok bool) {
 func (a *Activities) pgClients(ctx context.Context) []pgClient {
 	type cand struct{ dir, from string }
 	var cands []cand
+	var wrapper []cand
 	for _, dir := range filepath.SplitList(a.getenv("PATH")) {
-		if dir != "" && isExecutableFile(filepath.Join(dir, "pg_dump")) {
-			cands = append(cands, cand{dir, "PATH"})
-			break
+		if dir == "" || !isExecutableFile(filepath.Join(dir, "pg_dump")) {
+			continue
 		}
+		// Debian's /usr/bin/pg_dump is pg_wrapper, which picks a version per
+		// call: the versioned directories say what will run, so they go first.
+		if real, _ := filepath.EvalSymlinks(filepath.Join(dir, "pg_dump")); filepath.Base(real) == "pg_wrapper" {
+			wrapper = append(wrapper, cand{dir, "PATH (pg_wrapper)"})
+		} else {
+			cands = append(cands, cand{dir, "PATH"})
+		}
+		break
 	}
 	patterns := DefaultPGClientDirs
 	if v := a.getenv(PGClientDirsEnv); v != "" {
@@ -96,6 +104,7 @@ func (a *Activities) pgClients(ctx context.Context) []pgClient {
 			cands = append(cands, cand{d, pat})
 		}
 	}
+	cands = append(cands, wrapper...)
 	var out []pgClient
 	seen := map[string]bool{}
 	for _, c := range cands {

@@ -25,16 +25,12 @@ type pgTarget struct {
 	red   *redactor
 }
 
-// pgSessionParams fix the text forms of values so that row checksums taken
-// on two servers, or at two times, compare equal.
-var pgSessionParams = map[string]string{
-	"application_name":   "drillbook",
-	"TimeZone":           "UTC",
-	"DateStyle":          "ISO, YMD",
-	"IntervalStyle":      "postgres",
-	"extra_float_digits": "1",
-	"bytea_output":       "hex",
-}
+// pgSessionSettings fix the text forms of values so that row checksums
+// taken on two servers, or at two times, compare equal. They are SET after
+// connecting rather than sent as startup parameters, which poolers
+// (PgBouncer, Supavisor) may refuse.
+const pgSessionSettings = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; ` +
+	`SET extra_float_digits = 1; SET bytea_output = 'hex'`
 
 // pgLibpqKeys maps connection-string keywords that the client tools need
 // (and pgx does not keep) to the libpq environment variables that set them.
@@ -68,8 +64,8 @@ func (a *Activities) pgTarget(req ActionRequest, ref string) (*pgTarget, error) 
 			what+" does not parse as a PostgreSQL URL or key=value string (value not shown)", ErrTypePGConfig, nil)
 	}
 	red = red.with(secretForms(cfg.Password)...)
-	for k, v := range pgSessionParams {
-		cfg.RuntimeParams[k] = v
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "drillbook"
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = sqlConnectTimeout
@@ -98,6 +94,10 @@ func (t *pgTarget) connect(ctx context.Context, db string) (*pgx.Conn, error) {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, t.connectError(ctx, err)
+	}
+	if _, err := conn.Exec(ctx, pgSessionSettings); err != nil {
+		pgClose(conn)
+		return nil, t.queryError(ctx, "session settings", err)
 	}
 	return conn, nil
 }

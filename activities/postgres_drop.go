@@ -27,6 +27,8 @@ func (a *Activities) PostgresDropScratch(ctx context.Context, req ActionRequest)
 	if err := p.done(); err != nil {
 		return ActionResult{}, err
 	}
+	prog, stopHeartbeat := startPGHeartbeat(ctx, req.StepID)
+	defer stopHeartbeat()
 	_, dst, err := a.pgSourceAndTarget(req, ref, targetRef)
 	if err != nil {
 		return ActionResult{}, err
@@ -76,6 +78,7 @@ func (a *Activities) PostgresDropScratch(ctx context.Context, req ActionRequest)
 		return res, nil
 	}
 	for _, v := range victims {
+		prog.set("drop " + v)
 		if err := dropDatabase(ctx, conn, v); err != nil {
 			return ActionResult{}, dst.queryError(ctx, "drop scratch database "+v, err)
 		}

@@ -173,3 +173,9 @@ func plainAdmin(t *testing.T, dsn string) *pgx.Conn {
 	}
 	return conn
 }
+
+// stepLog is the whole log a step wrote (to show when it failed).
+func (e *pgTestEnv) stepLog(step string) string {
+	b, _ := os.ReadFile(filepath.Join(e.a.ArtifactsDir, "wf-pg-test", step+".log"))
+	return string(b)
+}

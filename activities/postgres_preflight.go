@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // pgServerInfo is what preflight and the other postgres actions learn about
@@ -64,13 +65,17 @@ var supabaseExtensions = map[string]bool{"pg_graphql": true, "pgsodium": true, "
 //
 // Parameters: database (env:NAME or a connection string). Outputs: server,
 // server_major, client, client_path, database, size, size_bytes,
-// extensions, mismatch.
+// extensions, mismatch, and the newest backup of this database in the
+// artifacts directory (last_backup, last_backup_at, last_backup_age_s: its
+// age is the RPO when no drill runs; empty when there is none).
 func (a *Activities) PostgresPreflight(ctx context.Context, req ActionRequest) (ActionResult, error) {
 	p := newPGParams("postgres.preflight", req.Params)
 	ref := p.str("database")
 	if err := p.done(); err != nil {
 		return ActionResult{}, err
 	}
+	_, stopHeartbeat := startPGHeartbeat(ctx, req.StepID)
+	defer stopHeartbeat()
 	t, err := a.pgTarget(req, ref)
 	if err != nil {
 		return ActionResult{}, err
@@ -111,6 +116,11 @@ func (a *Activities) PostgresPreflight(ctx context.Context, req ActionRequest) (
 		}
 	}
 	res.Outputs["extensions"] = strings.Join(names, ",")
+	res.Outputs["last_backup"], res.Outputs["last_backup_at"], res.Outputs["last_backup_age_s"] = "", "", ""
+	if rel, at, found := a.newestBackup(srv.Database); found {
+		res.Outputs["last_backup"], res.Outputs["last_backup_at"] = rel, at.Format(time.RFC3339)
+		res.Outputs["last_backup_age_s"] = strconv.FormatInt(int64(time.Since(at).Seconds()), 10)
+	}
 	if len(supa) > 0 {
 		res.Findings = append(res.Findings, Finding{Severity: SeverityInfo, Category: "dr", Subject: srv.Database,
 			Title:      "Supabase extensions in use: " + strings.Join(supa, ", "),

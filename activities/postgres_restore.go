@@ -15,14 +15,6 @@ import (
 // DefaultRestoreJobs is pg_restore's --jobs when the step sets none.
 const DefaultRestoreJobs = 2
 
-// RestoreHeartbeat is the heartbeat detail of a running restore.
-type RestoreHeartbeat struct {
-	Step      string `json:"step"`
-	Scratch   string `json:"scratch"`
-	PID       int    `json:"pid,omitempty"`
-	ElapsedMS int64  `json:"elapsed_ms"`
-}
-
 // PostgresRestore (`postgres.restore`) restores a backup into a new scratch
 // database drill_<db>_<time>_<hex> (on the source's server, or on target)
 // with `pg_restore --no-owner --no-privileges --no-subscriptions -j jobs`.
@@ -44,6 +36,7 @@ type RestoreHeartbeat struct {
 // restore onto, env:NAME), scratch (an explicit drill_ name). Outputs:
 // scratch, started_at, duration_s, warnings, errors_ignored, backup, jobs.
 func (a *Activities) PostgresRestore(ctx context.Context, req ActionRequest) (res ActionResult, err error) {
+	started := time.Now().UTC() // RTO counts from here: fetching and checking the backup is part of a recovery
 	p := newPGParams("postgres.restore", req.Params)
 	ref, backup, targetRef, explicit := p.str("database"), p.str("backup"), p.str("target"), p.str("scratch")
 	jobs := p.integer("jobs", DefaultRestoreJobs, 1)
@@ -94,10 +87,10 @@ func (a *Activities) PostgresRestore(ctx context.Context, req ActionRequest) (re
 		return res, err
 	}
 	defer pgClose(conn)
+	log.progress.set("create the scratch database")
 	if err := freshStart(ctx, conn, req, log); err != nil {
 		return res, dst.queryError(ctx, "drop the scratch databases of earlier attempts", err)
 	}
-	started := time.Now().UTC()
 	name := explicit
 	if name == "" {
 		name = scratchName(srcInfo.Database, started, fmt.Sprintf("%s/%s/%d", req.WorkflowID, req.StepID, attemptOf(ctx, req)))
@@ -108,7 +101,12 @@ func (a *Activities) PostgresRestore(ctx context.Context, req ActionRequest) (re
 	marker := scratchMarker{WorkflowID: req.WorkflowID, Step: req.StepID, Attempt: attemptOf(ctx, req),
 		Source: srcInfo.Database, Backup: backupRel, CreatedAt: started}
 	if err := createScratch(ctx, conn, name, srcInfo.Locale, marker); err != nil {
-		return res, dst.queryError(ctx, "create scratch database", err)
+		what := "create scratch database"
+		if strings.Contains(err.Error(), "42501") {
+			what += fmt.Sprintf(" (the role %s needs CREATEDB: ALTER ROLE %s CREATEDB; or restore onto another server with target)",
+				dst.cfg.User, quoteIdent(dst.cfg.User))
+		}
+		return res, dst.queryError(ctx, what, err)
 	}
 	log.printf("scratch database %s created; restoring %s with %d job(s)", name, backupRel, jobs)
 
@@ -121,9 +119,8 @@ func (a *Activities) PostgresRestore(ctx context.Context, req ActionRequest) (re
 	args := []string{"--verbose", "--no-owner", "--no-privileges", "--no-subscriptions", "--no-password",
 		"--jobs=" + strconv.Itoa(jobs), dbnameArg(name), dump}
 	classifier := newRestoreClassifier()
-	run, runErr := a.runPGTool(ctx, log, client.Restore, args, env, classifier, func(pid int) any {
-		return RestoreHeartbeat{Step: req.StepID, Scratch: name, PID: pid, ElapsedMS: time.Since(started).Milliseconds()}
-	})
+	log.chatter = restoreChatter
+	run, runErr := a.runPGTool(ctx, log, client.Restore, args, env, classifier)
 	elapsed := time.Since(started)
 	rl := classifier.result()
 	res.OutputTail = log.tail.String()
@@ -139,8 +136,10 @@ func (a *Activities) PostgresRestore(ctx context.Context, req ActionRequest) (re
 		dropOwn()
 		return res, fmt.Errorf("postgres.restore: pg_restore: %w", runErr)
 	}
-	unexplained := rl.Ignored - len(rl.Warnings) - len(rl.Failures)
-	if len(rl.Failures) > 0 || (run.Code != 0 && (rl.Ignored < 0 || unexplained > 0)) {
+	// pg_restore's own count ("errors ignored on restore") counts errors of
+	// its parallel phase twice: the messages, classified, decide. A failure
+	// with no message to classify is a failure.
+	if len(rl.Failures) > 0 || (run.Code != 0 && len(rl.Warnings) == 0) {
 		dropOwn()
 		f := restoreFailureFinding(dstInfo.Database, rl, run)
 		res.Findings = append(res.Findings, f)
@@ -152,7 +151,7 @@ func (a *Activities) PostgresRestore(ctx context.Context, req ActionRequest) (re
 			Impact: "the tables and data are restored; objects tied to roles or extensions the target lacks (policies, grants, extension objects) are not",
 			Resolution: "create the missing roles on the restore server first (e.g. CREATE ROLE authenticated NOLOGIN;) " +
 				"or accept the warnings for a data drill; see the step log for each statement",
-			Evidence: fmt.Sprintf("pg_restore: errors ignored on restore: %d", max(rl.Ignored, len(rl.Warnings)))})
+			Evidence: fmt.Sprintf("%d statement(s) failed and were skipped; pg_restore: errors ignored on restore: %d", len(rl.Warnings), max(rl.Ignored, 0))})
 	}
 	res.Outputs = map[string]string{
 		"scratch": name, "started_at": started.Format(time.RFC3339Nano), "duration_s": fmt.Sprintf("%.1f", elapsed.Seconds()),
@@ -213,6 +212,7 @@ func (a *Activities) checkBackupFile(ctx context.Context, log *pgStepLog, client
 	case fi.Size() == 0:
 		return invalid("backup %s is empty (0 bytes): not restorable", filepath.Base(dump))
 	}
+	log.progress.set("check the backup's sha256")
 	if want, err := os.ReadFile(dump + ".sha256"); err == nil {
 		_, sum, err := hashFile(dump)
 		if err != nil {

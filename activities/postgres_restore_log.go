@@ -269,3 +269,12 @@ func restoreFinal(rl restoreLog) bool {
 	}
 	return false
 }
+
+// restoreChatterRE matches pg_restore --verbose progress lines.
+var restoreChatterRE = regexp.MustCompile(`^pg_restore: (processing item|launching item|finished item|creating |executing |` +
+	`processing data for table|entering main parallel loop|finished main parallel loop|entering restore_toc_entries|` +
+	`skipping item|connecting to database|setting owner|implied data-only restore|dropping )`)
+
+// restoreChatter reports whether a line is pg_restore --verbose progress,
+// kept in the log but not in the report's output tail.
+func restoreChatter(line string) bool { return restoreChatterRE.MatchString(line) }

@@ -69,9 +69,9 @@ func TestPostgresSupabaseDump(t *testing.T) {
 	}
 	r, err := e.a.PostgresRestore(ctx, pgReq("restore", map[string]any{"database": ref, "target": "env:PLAIN_PG", "backup": b.Outputs["path"]}))
 	if err != nil {
-		t.Fatalf("restore: %v\n%s", err, errDetails(t, err).OutputTail)
+		t.Fatalf("restore: %v\n%s", err, e.stepLog("restore"))
 	}
-	if n := r.Outputs["warnings"]; n == "0" || r.Outputs["errors_ignored"] != n {
+	if r.Outputs["warnings"] != "5" || r.Outputs["errors_ignored"] == "0" {
 		t.Errorf("outputs %v", r.Outputs)
 	}
 	if len(r.Findings) != 1 || r.Findings[0].Severity != SeverityLow ||

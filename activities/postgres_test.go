@@ -77,6 +77,10 @@ func TestPostgresDrillActivities(t *testing.T) {
 	ref := e.createDB("shop")
 	seedShop(e, "shop")
 	backup, _, verify := drillCycle(t, e, ref, "shop")
+	pre, err := e.a.PostgresPreflight(context.Background(), pgReq("preflight", map[string]any{"database": ref}))
+	if err != nil || pre.Outputs["last_backup"] != backup.Outputs["path"] || pre.Outputs["last_backup_at"] != backup.Outputs["snapshot_at"] {
+		t.Errorf("newest backup in preflight: %v (backup %v), %v", pre.Outputs, backup.Outputs, err)
+	}
 
 	if backup.Outputs["tables"] != "4" || backup.Outputs["rows"] != "1053" {
 		t.Errorf("backup outputs: %v", backup.Outputs)

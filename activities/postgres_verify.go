@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync/atomic"
 	"time"
 )
 
@@ -13,14 +12,6 @@ const (
 	DefaultRTOBudget = 30 * time.Minute
 	DefaultRPOBudget = time.Hour
 )
-
-// VerifyHeartbeat is the heartbeat detail of a running verification.
-type VerifyHeartbeat struct {
-	Step      string `json:"step"`
-	Tables    int    `json:"tables"`
-	Done      int64  `json:"done"`
-	ElapsedMS int64  `json:"elapsed_ms"`
-}
 
 // PostgresVerify (`postgres.verify`) compares a restored scratch database
 // with the backup it came from and measures RTO and RPO.
@@ -63,6 +54,8 @@ func (a *Activities) PostgresVerify(ctx context.Context, req ActionRequest) (Act
 	if err := p.done(); err != nil {
 		return ActionResult{}, err
 	}
+	prog, stopHeartbeat := startPGHeartbeat(ctx, req.StepID)
+	defer stopHeartbeat()
 	src, dst, err := a.pgSourceAndTarget(req, ref, targetRef)
 	if err != nil {
 		return ActionResult{}, err
@@ -87,6 +80,7 @@ func (a *Activities) PostgresVerify(ctx context.Context, req ActionRequest) (Act
 			backup = d.Marker.Backup
 		}
 	}
+	prog.set("read the reference figures")
 	m, err := a.verifyReference(ctx, src, backup, threshold)
 	if err != nil {
 		return ActionResult{}, err
@@ -101,13 +95,9 @@ func (a *Activities) PostgresVerify(ctx context.Context, req ActionRequest) (Act
 	if err != nil {
 		return ActionResult{}, dst.queryError(ctx, "list restored tables", err)
 	}
-	var done atomic.Int64
-	began := time.Now()
-	stop := startHeartbeat(ctx, heartbeatInterval(ctx, DefaultHeartbeatInterval), func() any {
-		return VerifyHeartbeat{Step: req.StepID, Tables: len(m.Tables), Done: done.Load(), ElapsedMS: time.Since(began).Milliseconds()}
+	cmp, err := compareTables(ctx, conn, m, restored, func(i int, table string) {
+		prog.set(fmt.Sprintf("verify %s (%d/%d)", table, i+1, len(m.Tables)))
 	})
-	cmp, err := compareTables(ctx, conn, m, restored, func() { done.Add(1) })
-	stop()
 	if err != nil {
 		return ActionResult{}, dst.queryError(ctx, "verify restored tables", err)
 	}

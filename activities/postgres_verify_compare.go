@@ -31,14 +31,18 @@ const verifyTableRows = 100
 
 // compareTables computes the restored copy's figures the way the manifest
 // took them (same method, same timestamp cut-off) and compares.
-func compareTables(ctx context.Context, conn *pgx.Conn, m *pgManifest, restored []pgTableStat, tick func()) (comparison, error) {
+// at, if set, is told each table before it is compared.
+func compareTables(ctx context.Context, conn *pgx.Conn, m *pgManifest, restored []pgTableStat, at func(i int, table string)) (comparison, error) {
 	var c comparison
 	byName := map[[2]string]pgTableStat{}
 	for _, t := range restored {
 		byName[[2]string{t.Schema, t.Name}] = t
 	}
 	var got []pgTableStat
-	for _, ref := range m.Tables {
+	for i, ref := range m.Tables {
+		if at != nil {
+			at(i, ref.display())
+		}
 		key := [2]string{ref.Schema, ref.Name}
 		t, ok := byName[key]
 		delete(byName, key)
@@ -65,7 +69,6 @@ func compareTables(ctx context.Context, conn *pgx.Conn, m *pgManifest, restored 
 		}
 		c.tables = append(c.tables, tc)
 		got = append(got, t)
-		tick()
 	}
 	for k := range byName {
 		c.extra = append(c.extra, k[0]+"."+k[1])

@@ -54,5 +54,10 @@ func (a *Activities) LoadRunbook(_ context.Context, req runs.LoadRunbookRequest)
 			fmt.Sprintf("runbook %q has lint errors:\n%s", req.Runbook, strings.Join(errs, "\n")), ErrRunbookInvalid, nil, errs)
 	}
 	rb.Diagnostics = nil
+	for i := range rb.Inputs {
+		if v, ok := a.InputDefaults[rb.Inputs[i].Name]; ok {
+			rb.Inputs[i].Default = v
+		}
+	}
 	return LoadRunbookResult{Runbook: *rb, Warnings: warnings, SearchAttributes: a.SearchAttributes}, nil
 }

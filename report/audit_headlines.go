@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -64,6 +63,10 @@ func flyHeadline(steps []runs.StepProgress) string {
 			parts = append(parts, "inventory "+whyNot(s))
 			continue
 		}
+		if output(s, "apps") == "" { // not the fly.inventory outputs: its summary says it
+			parts = append(parts, shorten(orDefault(firstLine(s.Result.Summary), "inventoried"), 200))
+			continue
+		}
 		parts = append(parts, plural(count(s, "apps"), "app", "apps"),
 			fmt.Sprintf("%s (%d started)", plural(count(s, "machines"), "machine", "machines"), count(s, "machines_started")))
 		if n := count(s, "oom_machines"); n > 0 {
@@ -121,8 +124,9 @@ func probeTargets(steps []runs.StepProgress) []probeTarget {
 	return out
 }
 
-// latencyHeadline: "521 ms average, 35% under the 800 ms target (P95 612 ms)";
-// with several targets the average of every sample and the worst P95.
+// latencyHeadline: "521 ms average, 35% under the 800 ms target (P95 612 ms)"
+// for each target (named when there are several); beyond three targets,
+// the average of every sample and the worst P95.
 func latencyHeadline(steps []runs.StepProgress) string {
 	targets := probeTargets(steps)
 	if len(targets) == 0 {
@@ -133,10 +137,21 @@ func latencyHeadline(steps []runs.StepProgress) string {
 		}
 		return "no synthetic check results"
 	}
-	var sum, n, worst, budget float64
-	var over, worstName string
-	overCount, sameBudget := 0, true
-	for i, t := range targets {
+	if len(targets) <= 3 {
+		var parts []string
+		for _, t := range targets {
+			h := latencyPhrase(t.avgMS, t.hasAvg, t.budgetMS, "P95 "+t.p95, t.pass)
+			if len(targets) > 1 {
+				h = t.name + " " + h
+			}
+			parts = append(parts, h)
+		}
+		return strings.Join(parts, "; ")
+	}
+	var sum, n, worst float64
+	var worstName string
+	failed, budget, sameBudget := 0, targets[0].budgetMS, true
+	for _, t := range targets {
 		var samples float64
 		fmt.Sscan(t.samples, &samples)
 		if t.hasAvg && samples > 0 {
@@ -145,139 +160,42 @@ func latencyHeadline(steps []runs.StepProgress) string {
 		if t.hasP95 && t.p95MS >= worst {
 			worst, worstName = t.p95MS, t.name
 		}
-		if i == 0 {
-			budget = t.budgetMS
-		}
 		sameBudget = sameBudget && t.budgetMS == budget
 		if !t.pass {
-			overCount++
-			over = t.name
+			failed++
 		}
 	}
-	if n == 0 {
-		return fmt.Sprintf("no successful request to %s", plural(len(targets), "target", "targets"))
+	if !sameBudget {
+		budget = 0
 	}
-	avg := sum / n
+	h := fmt.Sprintf("%d targets, ", len(targets))
+	if worstName != "" {
+		h += latencyPhrase(sum/max(n, 1), n > 0, budget, "P95 up to "+msText(worst)+", "+worstName, failed == 0)
+	} else {
+		h += "no successful request"
+	}
+	if failed > 0 {
+		h += fmt.Sprintf("; %d fail their budget", failed)
+	}
+	return h
+}
+
+// latencyPhrase: "521 ms average, 35% under the 800 ms target (P95 612 ms)".
+func latencyPhrase(avg float64, hasAvg bool, budget float64, p95 string, pass bool) string {
+	if !hasAvg {
+		return "no successful request"
+	}
 	h := msText(avg) + " average"
-	if sameBudget && budget > 0 {
+	if budget > 0 {
 		if cmp := againstBudget(avg, budget); cmp == "on budget" {
 			h += ", on the " + msText(budget) + " target"
 		} else {
 			h += ", " + cmp + " the " + msText(budget) + " target"
 		}
 	}
-	switch {
-	case worstName != "" && len(targets) == 1:
-		h += " (P95 " + msText(worst) + ")"
-	case worstName != "":
-		h = fmt.Sprintf("%d targets, %s (P95 up to %s, %s)", len(targets), h, msText(worst), worstName)
-	}
-	switch {
-	case overCount == 1 && len(targets) > 1:
-		h += "; " + over + " fails its budget"
-	case overCount > 1:
-		h += fmt.Sprintf("; %d targets fail their budget", overCount)
-	case overCount == 1:
-		h += "; over budget"
+	h += " (" + p95 + ")"
+	if !pass {
+		h += ", fails its budget"
 	}
 	return h
-}
-
-// healthName is what the summary calls a health step: its id without
-// "-health" ("chatwoot-health" -> Chatwoot), else its URL's host.
-func healthName(s runs.StepProgress) string {
-	name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(s.ID, "-health"), "_health"), "health")
-	if name == "" {
-		if u, err := url.Parse(healthURL(s)); err == nil && u.Host != "" {
-			name = u.Host
-		} else {
-			name = s.ID
-		}
-	}
-	return capitalize(name)
-}
-
-// healthURL is the URL a health step checked, from its table's title.
-func healthURL(s runs.StepProgress) string {
-	if s.Result != nil {
-		for _, t := range s.Result.Tables {
-			if u, ok := strings.CutPrefix(t.Title, "Health: "); ok {
-				return u
-			}
-		}
-	}
-	return ""
-}
-
-// healthChecks are a health step's body expectations: "queue ok, data ok"
-// (the field without "_services", then the value found).
-func healthChecks(s runs.StepProgress) []string {
-	var out []string
-	if s.Result == nil {
-		return nil
-	}
-	for _, t := range s.Result.Tables {
-		if !strings.HasPrefix(t.Title, "Health: ") {
-			continue
-		}
-		for _, r := range t.Rows {
-			if len(r) >= 3 && r[0] != "(status)" && r[2] != "" {
-				out = append(out, strings.TrimSuffix(r[0], "_services")+" "+orDefault(r[1], "missing"))
-			}
-		}
-	}
-	return out
-}
-
-// healthHeadline: "Chatwoot 4.6.0: queue ok, data ok; Staging has no health
-// endpoint (/hc and /rails/health answer 404)". Steps of one name are told together.
-func healthHeadline(steps []runs.StepProgress) string {
-	var names []string
-	missing, said := map[string][]string{}, map[string][]string{}
-	for _, s := range steps {
-		if s.Action != "http.health" {
-			continue
-		}
-		name := healthName(s)
-		if !slices.Contains(names, name) {
-			names = append(names, name)
-		}
-		status := output(s, "status")
-		switch {
-		case s.Status != runs.StatusSucceeded || s.Result == nil:
-			said[name] = append(said[name], name+": check "+whyNot(s))
-		case status == "404":
-			path := "/"
-			if u, err := url.Parse(healthURL(s)); err == nil && u.Path != "" {
-				path = u.Path
-			}
-			missing[name] = append(missing[name], path)
-		default:
-			head := name
-			if v := output(s, "version"); v != "" {
-				head += " " + v
-			}
-			checks := healthChecks(s)
-			switch {
-			case len(checks) > 0:
-				said[name] = append(said[name], head+": "+strings.Join(checks, ", "))
-			case output(s, "pass") == "true":
-				said[name] = append(said[name], head+" ok ("+status+")")
-			default:
-				said[name] = append(said[name], head+" answers "+status)
-			}
-		}
-	}
-	var parts []string
-	for _, name := range names {
-		parts = append(parts, said[name]...)
-		if paths := missing[name]; len(paths) > 0 {
-			verb := "answers"
-			if len(paths) > 1 {
-				verb = "answer"
-			}
-			parts = append(parts, fmt.Sprintf("%s has no health endpoint (%s %s 404)", name, joinAnd(paths), verb))
-		}
-	}
-	return orDefault(strings.Join(parts, "; "), "no health checks")
 }

@@ -24,6 +24,9 @@ func writeInventory(b *strings.Builder, a *audit) {
 		}
 		line := fmt.Sprintf("%s, %s (%d started)", plural(count(s, "apps"), "app", "apps"),
 			plural(count(s, "machines"), "machine", "machines"), count(s, "machines_started"))
+		if output(s, "apps") == "" {
+			line = text(strings.TrimSuffix(orDefault(firstLine(s.Result.Summary), "Inventoried"), "."))
+		}
 		if org := output(s, "org"); org != "" {
 			line = "Organization " + code(org) + ": " + line
 		}
@@ -92,43 +95,4 @@ func writePerformance(b *strings.Builder, a *audit) {
 			}
 		}
 	}
-}
-
-// writeHealth writes one row per health check: endpoint, status, version,
-// body checks and the verdict.
-func writeHealth(b *strings.Builder, a *audit) {
-	b.WriteString("## Health Endpoints\n\n")
-	steps := a.byAction("http.health")
-	if len(steps) == 0 {
-		b.WriteString("_This run has no health checks._\n\n")
-		return
-	}
-	b.WriteString("| Endpoint | HTTP status | Version | Checks | Result |\n|---|---:|---|---|---|\n")
-	for _, s := range steps {
-		endpoint := text(healthName(s))
-		if u := healthURL(s); u != "" {
-			endpoint += " " + cellCode(u)
-		}
-		result := IconSucceeded + " healthy"
-		switch {
-		case s.Status != runs.StatusSucceeded || s.Result == nil:
-			result = IconFailed + " " + text(whyNot(s))
-		case output(s, "pass") != "true":
-			worst := "unhealthy"
-			rank := len(severities)
-			for _, f := range s.Result.Findings {
-				if r := severityRank(f.Severity); r < rank {
-					rank, worst = r, f.Title
-				}
-			}
-			icon := IconWarning
-			if rank <= 1 {
-				icon = IconFailed
-			}
-			result = icon + " " + text(worst)
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", endpoint, text(orDefault(output(s, "status"), "—")),
-			text(orDefault(output(s, "version"), "—")), text(orDefault(strings.Join(healthChecks(s), ", "), "—")), result)
-	}
-	b.WriteString("\n")
 }

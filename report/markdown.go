@@ -29,10 +29,15 @@ type Options struct {
 // (workflow, runbook id and hash, times, operator, mode), inputs (secret
 // values as ***), the steps at a glance, findings by severity with their
 // resolution commands, each step's details (description, note, error,
-// outputs, output tail, tables) and the artifacts written.
+// outputs, output tail, tables) and the artifacts written. A reliability
+// audit (IsAudit) is rendered as an audit summary instead, with the
+// generic report as its appendix.
 func Markdown(p runs.Progress, opts Options) string {
 	if opts.MaxTail <= 0 {
 		opts.MaxTail = DefaultMaxTail
+	}
+	if IsAudit(p) {
+		return auditMarkdown(p, opts)
 	}
 	var b strings.Builder
 	writeHeader(&b, p)
@@ -44,8 +49,12 @@ func Markdown(p runs.Progress, opts Options) string {
 	return maskSecrets(b.String(), p.Inputs)
 }
 
-// Title returns the report's title: the run's title, else the runbook id.
+// Title returns the report's title: "<Name> Reliability Audit Summary"
+// for an audit, else the run's title, else the runbook id.
 func Title(p runs.Progress) string {
+	if IsAudit(p) {
+		return auditTitle(p)
+	}
 	if t := oneLine(p.Title); t != "" {
 		return t
 	}

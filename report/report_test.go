@@ -82,7 +82,7 @@ func TestHTMLGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "audit-failed.golden.html", got)
-	for _, s := range []string{"<table>", "<style>", "<title>Reliability audit</title>", `<pre><code class="language-sh">`} {
+	for _, s := range []string{"<table>", "<style>", "<title>Reliability Audit Summary</title>", `<pre><code class="language-sh">`} {
 		if !strings.Contains(got, s) {
 			t.Errorf("html lacks %q", s)
 		}

@@ -91,7 +91,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, f devFlags) error {
 
 	var sb *devSandbox
 	if f.sandbox {
-		if sb, err = startDevSandbox(); err != nil {
+		if sb, err = startDevSandbox(ctx, logger, true); err != nil {
 			return err
 		}
 		defer sb.Close()

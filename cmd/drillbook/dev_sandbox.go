@@ -1,10 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/hotdash/drillbook/activities"
+	"github.com/hotdash/drillbook/internal/demo"
+	"github.com/hotdash/drillbook/internal/pgcluster"
 	"github.com/hotdash/drillbook/internal/sandbox"
 )
 
@@ -16,6 +23,11 @@ import (
 // the process environment (shell steps do not see it) nor printed. A
 // separate worker cannot use the emulator; `drillbook sandbox` is for that.
 type devSandbox struct {
+	// pg is the throwaway PostgreSQL holding the demo database (dsn), or nil
+	// when the machine has no server binaries (pgNote says why).
+	pg          *pgcluster.Cluster
+	dsn         string
+	pgNote      string
 	fly         *sandbox.FlyEmulator
 	staging     *sandbox.StagingApp
 	chatwoot    *sandbox.Chatwoot
@@ -26,8 +38,9 @@ type devSandbox struct {
 	machines    int
 }
 
-// startDevSandbox starts the stand-ins on loopback.
-func startDevSandbox() (*devSandbox, error) {
+// startDevSandbox starts the stand-ins on loopback, with a seeded
+// PostgreSQL when withPostgres is set.
+func startDevSandbox(ctx context.Context, logger *slog.Logger, withPostgres bool) (*devSandbox, error) {
 	seed := sandbox.DefaultFlySeed()
 	s := &devSandbox{
 		fly:      sandbox.NewFlyEmulator(seed),
@@ -49,7 +62,44 @@ func startDevSandbox() (*devSandbox, error) {
 		s.Close()
 		return nil, fmt.Errorf("start the sandbox's http targets: %w", err)
 	}
+	if withPostgres {
+		if err := s.startPostgres(ctx, logger); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// demoDatabase is the name of the seeded database in the sandbox's cluster.
+const demoDatabase = "chatwoot"
+
+// startPostgres starts a throwaway cluster with a seeded Chatwoot-like
+// database. Without PostgreSQL binaries it records why and returns nil: the
+// rest of the sandbox still runs, and the audit reports DR as not tested.
+func (s *devSandbox) startPostgres(ctx context.Context, logger *slog.Logger) error {
+	pg, err := pgcluster.Start(ctx, pgcluster.Options{Logger: logger})
+	if errors.Is(err, pgcluster.ErrNoBinaries) || errors.Is(err, pgcluster.ErrNoPostgresUser) {
+		s.pgNote = err.Error()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("start the sandbox's postgres: %w", err)
+	}
+	s.pg = pg
+	conn, err := pgx.Connect(ctx, pg.DSN())
+	if err == nil {
+		_, err = conn.Exec(ctx, "CREATE DATABASE "+demoDatabase)
+		conn.Close(ctx)
+	}
+	if err == nil {
+		err = demo.Seed(ctx, pg.DSNFor(demoDatabase), demo.DefaultSeedSize)
+	}
+	if err != nil {
+		return fmt.Errorf("seed the sandbox's database: %w", err)
+	}
+	s.dsn = pg.DSNFor(demoDatabase)
+	return nil
 }
 
 // Close stops the stand-ins; a nil sandbox is a no-op.
@@ -58,6 +108,9 @@ func (s *devSandbox) Close() {
 		_ = s.fly.Close()
 		_ = s.staging.Close()
 		_ = s.chatwoot.Close()
+		if s.pg != nil {
+			_ = s.pg.Stop()
+		}
 	}
 }
 
@@ -74,13 +127,21 @@ func (s *devSandbox) configure(acts *activities.Activities) {
 	if tokenEnv == "" {
 		tokenEnv = activities.DefaultFlyTokenEnv
 	}
-	token, next := s.fly.Token(), acts.Env
+	token, dsn, next := s.fly.Token(), s.dsn, acts.Env
 	acts.Env = func(name string) string {
-		if name == tokenEnv {
+		switch {
+		case name == tokenEnv:
 			return token
+		case name == "DATABASE_URL" && dsn != "":
+			return dsn
 		}
 		return next(name)
 	}
+	if acts.InputDefaults == nil {
+		acts.InputDefaults = map[string]string{}
+	}
+	acts.InputDefaults["staging_url"] = s.stagingURL
+	acts.InputDefaults["chatwoot_url"] = s.chatwootURL
 }
 
 // describe prints the sandbox's lines of dev's start-up summary, with the
@@ -95,6 +156,10 @@ func (s *devSandbox) describe(w io.Writer) {
 	fmt.Fprintf(w, "Staging sandbox  %s (/ in %v-%v, 404 on /hc)\n",
 		s.stagingURL, sandbox.DefaultStagingMinLatency, sandbox.DefaultStagingMaxLatency)
 	fmt.Fprintf(w, "Chatwoot sandbox %s (/api)\n", s.chatwootURL)
-	fmt.Fprintf(w, "Audit them with  drillbook run reliability-audit --input staging_url=%s --input chatwoot_url=%s\n",
-		s.stagingURL, s.chatwootURL)
+	if s.pg != nil {
+		fmt.Fprintf(w, "Postgres sandbox 127.0.0.1:%d (database %s, seeded; the worker's DATABASE_URL)\n", s.pg.Port(), demoDatabase)
+	} else if s.pgNote != "" {
+		fmt.Fprintf(w, "Postgres sandbox not started: %s\n", s.pgNote)
+	}
+	fmt.Fprintln(w, "The audit's URLs and database default to these stand-ins: start ReliabilityAudit with {}")
 }

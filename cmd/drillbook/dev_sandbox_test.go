@@ -16,7 +16,7 @@ import (
 // their URLs are printed.
 func TestDevSandboxConfigure(t *testing.T) {
 	t.Setenv("DRILLBOOK_TEST_OTHER", "kept")
-	sb, err := startDevSandbox()
+	sb, err := startDevSandbox(context.Background(), nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +29,12 @@ func TestDevSandboxConfigure(t *testing.T) {
 	token := acts.Env(activities.DefaultFlyTokenEnv)
 	if token != sb.fly.Token() || token == "" {
 		t.Errorf("the worker's %s is not the emulator's token", activities.DefaultFlyTokenEnv)
+	}
+	if sb.pg == nil || acts.Env("DATABASE_URL") != sb.dsn || os.Getenv("DATABASE_URL") == sb.dsn {
+		t.Errorf("the worker's DATABASE_URL is not the seeded sandbox database (or leaked into the environment)")
+	}
+	if acts.InputDefaults["staging_url"] != sb.stagingURL || acts.InputDefaults["chatwoot_url"] != sb.chatwootURL {
+		t.Errorf("input defaults = %v", acts.InputDefaults)
 	}
 	if got := acts.Env("DRILLBOOK_TEST_OTHER"); got != "kept" {
 		t.Errorf("other variables: %q", got)

@@ -70,7 +70,8 @@ breached (or the copy differs from the backup), 2 on bad input.`,
 func (f *drillFlags) workflowInput() (workflows.RestoreDrillInput, error) {
 	in := workflows.RestoreDrillInput{Source: f.source, KeepScratch: f.keepScratch, Operator: currentUser()}
 	if !envRefRE.MatchString(f.source) {
-		return in, usageErrorf("--source %q: give env:NAME, the worker's variable that holds the connection string (its password must not enter workflow history)", f.source)
+		// Not echoed: it may be a connection string with its password.
+		return in, usageErrorf("--source: give env:NAME, the worker's variable that holds the connection string (a connection string here would put its password into workflow history)")
 	}
 	for _, b := range []struct {
 		flag string

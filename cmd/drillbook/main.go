@@ -53,6 +53,7 @@ and a run interrupted anywhere resumes where it stopped.`,
 	for _, newCmd := range []func() *cobra.Command{
 		newVersionCmd,
 		newDevCmd,
+		newDemoCmd,
 		newWorkerCmd,
 		newSandboxCmd,
 		newLintCmd, newParseCmd,

@@ -1,18 +1,21 @@
 // Browser end-to-end test: drives the real Temporal UI served by
 // `drillbook dev --sandbox` in Debian's Chromium, the way an operator does.
 //
-//  1. Start Workflow form -> ReliabilityAudit `{}`; the remediation steps it
-//     gates are approved with the `approve` Signal from the UI (they are dry
-//     runs: the run is not started with apply); wait for Completed and check
-//     the result shown in the UI (status succeeded, report path).
-//  2. Start Workflow form -> RunRunbook `{"runbook": "gate"}` (a runbook with
-//     an approval=required shell step, in a --runbooks dir); wait until the
-//     step waits for approval (the UI's Queries tab, `progress`), approve it
-//     with the `approve` Signal from the UI, check the run completes and the
-//     approval is recorded (`drillbook status --json`).
+//  1. Start Workflow form -> ReliabilityAudit `{}`. The remediation steps it
+//     gates are approved with the `approve` Signal from the UI (dry runs: the
+//     run is not started with apply). Waits for Completed, then checks the
+//     Result the UI shows: "status": "succeeded" and the report paths (the
+//     report file exists with the size the result gives).
+//  2. Start Workflow form -> RunRunbook `{"runbook": "gate"}`, a runbook with an
+//     approval=required shell step, from dev's --runbooks dir. Waits until the
+//     step waits for approval (the Queries tab's `progress`), approves it with
+//     the `approve` Signal from the UI, checks the run completes and the
+//     approval is recorded (the Queries tab and `drillbook status --json`).
 //
-// Screenshots of every stage go to <repo>/artifacts/ui/, with dev.log, the
-// output of `drillbook dev`. Environment:
+// Run: cd e2e/browser && npm ci && npm test (.ci/run does). Screenshots of
+// every stage go to <repo>/artifacts/ui/NN-*.png, with dev.log, the output of
+// `drillbook dev`; a failure adds a FAILED screenshot and dev's output to the
+// error. Environment:
 //   DRILLBOOK_BIN       use this binary instead of building ./cmd/drillbook
 //   CHROMIUM            browser executable (default /usr/bin/chromium)
 //   E2E_RUN_TIMEOUT_MS  how long a run may take to complete (default 5 min)
@@ -196,6 +199,7 @@ let dev; // the one drillbook dev of this file
 let browser;
 let tmp;
 let shot = 0;
+let failed = false; // keep the state and artifacts dirs for a look
 
 /** A viewport screenshot into artifacts/ui/NN-name.png. */
 async function screenshot(page, name) {
@@ -205,14 +209,19 @@ async function screenshot(page, name) {
 }
 
 /** Runs a test body; on failure adds a screenshot and dev's output to the error. */
-async function withEvidence(t, name, body) {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+async function withEvidence(name, body) {
+  // Clipboard access: the full Result is read through the UI's copy button.
+  const context = await browser.newContext({
+    viewport: { width: 1400, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  const page = await context.newPage();
   page.setDefaultTimeout(UI_TIMEOUT);
   const pageErrors = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   try {
     await body(page);
   } catch (err) {
+    failed = true;
     let shotFile = '(no screenshot)';
     try {
       shotFile = await screenshot(page, `FAILED-${name}`);
@@ -222,7 +231,7 @@ async function withEvidence(t, name, body) {
       `\n\n----- drillbook dev output (last 150 lines; all of it in ${path.join(SHOTS, 'dev.log')}) -----\n${dev?.tail()}`;
     throw err;
   } finally {
-    await page.close();
+    await context.close();
   }
 }
 
@@ -307,29 +316,32 @@ async function progressInUI(page, what, re) {
   return result;
 }
 
-/** The Result box of a closed run, parsed. */
-async function resultInUI(page) {
-  const box = byTestId(page, 'input-and-result').getByRole('textbox', { name: 'Result' });
-  await box.waitFor();
-  const text = await box.innerText();
+/**
+ * The Result of a closed run as the UI shows it: the box is maximised (and
+ * screenshot as name) and its text returned as shown; the whole JSON is read
+ * through the box's copy button, since the editor renders only what is in
+ * view.
+ */
+async function resultInUI(page, name) {
+  const section = byTestId(page, 'input-and-result');
+  await section.getByRole('textbox', { name: 'Result' }).waitFor();
+  await section.getByRole('button', { name: 'Maximize' }).last().click();
+  const minimize = page.getByRole('button', { name: 'Minimize' }).first();
+  await minimize.waitFor();
+  const shown = await page.locator('[role="textbox"][aria-label="Result"]:visible').last().innerText();
+  await screenshot(page, name);
+  await minimize.click();
+
+  await page.evaluate(() => navigator.clipboard.writeText(''));
+  await section.locator('[data-track-name="copyable-button"]').last().click();
+  const copied = await waitUntil('the Result on the clipboard', UI_TIMEOUT,
+    () => page.evaluate(() => navigator.clipboard.readText()));
   try {
-    return { text, json: JSON.parse(text) };
+    return { shown, json: JSON.parse(copied) };
   } catch (err) {
-    throw new Error(`the Result shown in the UI is not JSON (${err.message}):\n${text}`);
+    throw new Error(`the Result copied from the UI is not JSON (${err.message}):\n${copied}`);
   }
 }
-
-/** Screenshots the Result box maximised (all of the JSON), then restores it. */
-async function showWholeResult(page, name) {
-  const box = byTestId(page, 'input-and-result');
-  await box.getByRole('button', { name: 'Maximize' }).nth(-1).click();
-  const minimize = page.getByRole('button', { name: 'Minimize' });
-  await minimize.first().waitFor();
-  await screenshot(page, name);
-  await minimize.first().click();
-}
-
-const WAITING_FOR_OPERATOR = ['waiting-approval', 'waiting-decision', 'waiting-manual'];
 
 /**
  * Waits until the run is no longer RUNNING in the UI, approving each step that
@@ -340,6 +352,7 @@ async function driveToEnd(page, id, label) {
   const approved = new Set();
   const deadline = Date.now() + RUN_TIMEOUT;
   let tookRunning = false;
+  let lastStatusError;
   for (;;) {
     dev.assertAlive();
     const state = await openWorkflow(page, id);
@@ -348,19 +361,25 @@ async function driveToEnd(page, id, label) {
       await screenshot(page, `${label}-running`);
       tookRunning = true;
     }
-    const p = await dev.status(id);
-    for (const s of p.steps) {
+    let p;
+    try {
+      p = await dev.status(id);
+    } catch (err) {
+      lastStatusError = err; // e.g. a query that timed out on a busy machine: look again
+    }
+    for (const s of p?.steps ?? []) {
       if (s.status === 'waiting-approval' && !approved.has(s.id)) {
         await sendSignal(page, 'approve', { step: s.id, by: 'browser-test' }, `${label}-approve-${s.id}`);
         approved.add(s.id);
         await waitUntil(`step ${s.id} to leave waiting-approval after the UI's signal`, 60_000, async () =>
           (await dev.status(id)).steps.find((x) => x.id === s.id).status !== 'waiting-approval');
-      } else if (WAITING_FOR_OPERATOR.includes(s.status) && s.status !== 'waiting-approval') {
+      } else if (s.status === 'waiting-decision' || s.status === 'waiting-manual') {
         throw new Error(`step ${s.id} is ${s.status}${s.error ? `: ${s.error}` : ''}; this test only approves`);
       }
     }
     if (Date.now() > deadline) {
-      const steps = p.steps.map((s) => `  ${s.id}: ${s.status}${s.error ? ` (${s.error})` : ''}`).join('\n');
+      const steps = p ? p.steps.map((s) => `  ${s.id}: ${s.status}${s.error ? ` (${s.error})` : ''}`).join('\n')
+        : `  (no progress: ${lastStatusError?.message})`;
       throw new Error(`run ${id} still RUNNING after ${RUN_TIMEOUT / 1000}s; its steps:\n${steps}`);
     }
     await sleep(POLL);
@@ -390,7 +409,7 @@ describe('Temporal UI of drillbook dev --sandbox in Chromium', { timeout: 25 * 6
       '--artifacts', path.join(tmp, 'artifacts'), '--runbooks', runbooks,
     ], path.join(SHOTS, 'dev.log'));
     try {
-      await dev.ready(120_000);
+      await dev.ready(180_000); // --sandbox also starts and seeds a PostgreSQL cluster
     } catch (err) {
       err.message += `\n----- drillbook dev output -----\n${dev.tail()}`;
       throw err;
@@ -406,11 +425,12 @@ describe('Temporal UI of drillbook dev --sandbox in Chromium', { timeout: 25 * 6
   after(async () => {
     await browser?.close().catch(() => {});
     await dev?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+    if (tmp && failed) console.error(`# kept drillbook dev's state and artifacts in ${tmp}`);
+    else if (tmp) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   });
 
   test('ReliabilityAudit {} started from the Start Workflow form completes and shows its result', async (t) => {
-    await withEvidence(t, 'audit', async (page) => {
+    await withEvidence('audit', async (page) => {
       const id = uniqueId('browser-audit');
       const started = Date.now();
       await startWorkflow(page, { id, type: 'ReliabilityAudit', input: '{}', label: 'audit' });
@@ -420,15 +440,14 @@ describe('Temporal UI of drillbook dev --sandbox in Chromium', { timeout: 25 * 6
       t.diagnostic(`audit ${id}: ${state} after ${Math.round((Date.now() - started) / 1000)}s; ${stepSummary(p)}`);
       assert.equal(state, 'COMPLETED', `the run ended ${state}: ${p.error || ''}\n${failedSteps(p)}`);
 
-      const { text, json } = await resultInUI(page);
       await screenshot(page, 'audit-completed');
-      await showWholeResult(page, 'audit-completed-result');
-      assert.match(text, /"status": "succeeded"/, 'the UI shows the result with "status": "succeeded"');
+      const { shown, json } = await resultInUI(page, 'audit-completed-result');
+      assert.match(shown, /"status": "succeeded"/, 'the UI shows the result with "status": "succeeded"');
       assert.equal(json.workflow_id, id);
       assert.equal(json.runbook, 'reliability-audit');
       const md = json.report?.markdown?.path;
       assert.equal(md, `reports/${id}/report.md`, 'the result names the Markdown report');
-      assert.ok(text.includes(md), 'the UI shows the report path');
+      assert.ok(shown.includes(`"path": "${md}"`), 'the UI shows the report path');
       assert.equal(json.report?.html?.path, `reports/${id}/report.html`, 'the result names the HTML report');
       const report = fs.readFileSync(path.join(tmp, 'artifacts', md), 'utf8');
       assert.ok(report.length > 0 && json.report.markdown.bytes === Buffer.byteLength(report),
@@ -442,7 +461,7 @@ describe('Temporal UI of drillbook dev --sandbox in Chromium', { timeout: 25 * 6
   });
 
   test('a gated step of RunRunbook is approved with a Signal from the UI', async (t) => {
-    await withEvidence(t, 'gate', async (page) => {
+    await withEvidence('gate', async (page) => {
       const id = uniqueId('browser-gate');
       await startWorkflow(page, { id, type: 'RunRunbook', input: '{"runbook": "gate"}', label: 'gate' });
 
@@ -465,8 +484,9 @@ describe('Temporal UI of drillbook dev --sandbox in Chromium', { timeout: 25 * 6
         const s = await openWorkflow(page, id);
         return s !== 'RUNNING' && s;
       });
-      const { json } = await resultInUI(page);
       await screenshot(page, 'gate-completed');
+      const { shown, json } = await resultInUI(page, 'gate-completed-result');
+      assert.match(shown, /"status": "succeeded"/);
       result = await progressInUI(page, 'the approval recorded on step change',
         /"id":"change"[^{}]*"status":"succeeded"[^]*?"approval":\{"approved":true,"by":"browser-test"/);
       await result.getByText('"browser-test"').last().scrollIntoViewIfNeeded();

@@ -31,29 +31,39 @@ CREATE TABLE accounts (
 );
 CREATE TABLE contacts (
   id bigserial PRIMARY KEY,
-  account_id bigint NOT NULL REFERENCES accounts(id),
+  account_id bigint NOT NULL,
   name text NOT NULL,
   email text,
   created_at timestamptz NOT NULL
 );
 CREATE TABLE conversations (
   id bigserial PRIMARY KEY,
-  account_id bigint NOT NULL REFERENCES accounts(id),
-  contact_id bigint NOT NULL REFERENCES contacts(id),
+  account_id bigint NOT NULL,
+  contact_id bigint NOT NULL,
   status text NOT NULL,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL
 );
 CREATE TABLE messages (
   id bigserial PRIMARY KEY,
-  conversation_id bigint NOT NULL REFERENCES conversations(id),
+  conversation_id bigint NOT NULL,
   message_type smallint NOT NULL,
   content text NOT NULL,
   created_at timestamptz NOT NULL
 );
+`
+
+// constraintsSQL adds the foreign keys and indexes once the data is in: one
+// pass each instead of a check per inserted row.
+const constraintsSQL = `
+ALTER TABLE contacts ADD FOREIGN KEY (account_id) REFERENCES accounts(id);
+ALTER TABLE conversations ADD FOREIGN KEY (account_id) REFERENCES accounts(id);
+ALTER TABLE conversations ADD FOREIGN KEY (contact_id) REFERENCES contacts(id);
+ALTER TABLE messages ADD FOREIGN KEY (conversation_id) REFERENCES conversations(id);
 CREATE INDEX contacts_account ON contacts(account_id);
 CREATE INDEX conversations_account_status ON conversations(account_id, status);
 CREATE INDEX messages_conversation_created ON messages(conversation_id, created_at);
+ANALYZE;
 `
 
 // Seed creates the schema and fills it. The newest message is about a
@@ -101,8 +111,8 @@ func Seed(ctx context.Context, dsn string, size SeedSize) error {
 			return fmt.Errorf("seed: %s: %w", s.what, err)
 		}
 	}
-	if _, err := conn.Exec(ctx, "ANALYZE"); err != nil {
-		return fmt.Errorf("seed: analyze: %w", err)
+	if _, err := conn.Exec(ctx, constraintsSQL); err != nil {
+		return fmt.Errorf("seed: constraints and indexes: %w", err)
 	}
 	return nil
 }
