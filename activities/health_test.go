@@ -47,7 +47,7 @@ func TestHealthChatwoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Outputs["pass"] != "true" || res.Outputs["version"] != "3.13.0" || res.Outputs["data_services"] != "ok" || len(res.Findings) != 0 {
+	if res.Outputs["pass"] != "true" || res.Outputs["version"] != "4.6.0" || res.Outputs["data_services"] != "ok" || len(res.Findings) != 0 {
 		t.Errorf("healthy: outputs %v, findings %+v", res.Outputs, res.Findings)
 	}
 	if len(res.Tables) != 1 || len(res.Tables[0].Rows) != 5 { // status, 2 checks, timestamp, version

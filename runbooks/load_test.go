@@ -48,7 +48,7 @@ func TestReliabilityAuditShape(t *testing.T) {
 	want := map[string][]string{
 		"fly-inventory":        {"fly.inventory"},
 		"synthetic-monitoring": {"http.probe"},
-		"health-endpoints":     {"http.health", "http.health"},
+		"health-endpoints":     {"http.health", "http.health", "http.health"},
 		"disaster-recovery":    {"postgres.preflight", "postgres.backup", "postgres.restore", "postgres.verify", "postgres.drop_scratch"},
 	}
 	if !reflect.DeepEqual(branches, want) {

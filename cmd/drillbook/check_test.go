@@ -126,10 +126,11 @@ func TestCheckRunbook(t *testing.T) {
 		t.Fatalf("exit %d, want 1 (staging has no health endpoint)\n%s%s", code, out, errOut)
 	}
 	doc, cases := readJUnit(t, junit)
-	if doc.Tests != 4 || doc.Failures != 1 {
-		t.Errorf("want 4 cases (2 probe targets, 2 health checks), 1 failure: %+v", doc)
+	if doc.Tests != 5 || doc.Failures != 2 {
+		t.Errorf("want 5 cases (2 probe targets, 3 health checks), 2 failures: %+v", doc)
 	}
-	for name, wantFail := range map[string]bool{"staging": false, "chatwoot-api": false, "chatwoot-health": false, "staging-health": true} {
+	for name, wantFail := range map[string]bool{"staging": false, "chatwoot-api": false, "chatwoot-health": false,
+		"staging-health": true, "staging-rails-health": true} {
 		c, ok := cases[name]
 		if !ok || (c.Failure != nil) != wantFail {
 			t.Errorf("case %s: %+v (present %v), want failed=%v", name, c, ok, wantFail)

@@ -125,7 +125,7 @@ func TestParseCommand(t *testing.T) {
 		}
 	}
 	var rb runbooks.Runbook
-	if err := json.Unmarshal([]byte(stdout), &rb); err != nil || len(rb.Steps) != 12 || rb.Steps[0].Kind != runbooks.KindAction {
+	if err := json.Unmarshal([]byte(stdout), &rb); err != nil || len(rb.Steps) != 13 || rb.Steps[0].Kind != runbooks.KindAction {
 		t.Errorf("decoded runbook: %v, %d steps", err, len(rb.Steps))
 	}
 

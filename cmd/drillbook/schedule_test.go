@@ -132,7 +132,7 @@ func TestSchedule(t *testing.T) {
 	if o := outputs["probe"]; o["pass"] != "true" || o["staging.n"] != "3" || o["staging.p95_ms"] != "n/a" || !strings.HasPrefix(o["samples_path"], "monitoring/synthetic-check-") {
 		t.Errorf("probe outputs: %v", o)
 	}
-	if o := outputs["api"]; o["pass"] != "true" || o["data_services"] != "ok" || o["version"] != "3.13.0" {
+	if o := outputs["api"]; o["pass"] != "true" || o["data_services"] != "ok" || o["version"] != "4.6.0" {
 		t.Errorf("health outputs: %v", o)
 	}
 	if next := d.Info.NextActionTimes; len(next) == 0 || time.Until(next[0]) > time.Minute {

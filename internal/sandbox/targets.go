@@ -99,9 +99,10 @@ type Chatwoot struct {
 	targetServer
 }
 
-// NewChatwoot returns a healthy Chatwoot 3.13.0.
+// NewChatwoot returns a healthy Chatwoot 4.6.0, the version our first
+// user's estate runs (the wire format is the fixture's).
 func NewChatwoot() *Chatwoot {
-	return &Chatwoot{version: "3.13.0", queue: "ok", data: "ok", now: time.Now}
+	return &Chatwoot{version: "4.6.0", queue: "ok", data: "ok", now: time.Now}
 }
 
 // SetServices sets what /api reports for Redis (queue) and Postgres (data):
