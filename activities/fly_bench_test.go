@@ -3,6 +3,9 @@ package activities
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +47,7 @@ func BenchmarkFlyInventory2000Machines(b *testing.B) {
 		fmt.Printf("inventory_2000_machines_rate_limited: %d\n", st.RateLimited)
 		fmt.Printf("inventory_2000_machines_failed_apps: %s\n", res.Outputs["failed_apps"])
 		fmt.Printf("inventory_2000_machines_result_bytes: %d\n", len(raw))
+		fmt.Printf("inventory_2000_machines_peak_rss_mb: %d (this process: the activity and the emulator together)\n", peakRSSMB())
 		b.ReportMetric(ratio, "ratio")
 		if res.Outputs["machines"] != fmt.Sprint(apps*perApp) || res.Outputs["failed_apps"] != "0" {
 			b.Errorf("outputs = %v", res.Outputs)
@@ -53,4 +57,16 @@ func BenchmarkFlyInventory2000Machines(b *testing.B) {
 		}
 		b.StartTimer()
 	}
+}
+
+// peakRSSMB is this process's peak resident set (VmHWM) in MiB.
+func peakRSSMB() int {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.Atoi(f[1])
+			return kb / 1024
+		}
+	}
+	return 0
 }

@@ -23,8 +23,8 @@ import (
 )
 
 // BenchmarkEngine runs a 100-step runbook of `true` on the in-process server
-// and prints engine_step_overhead_ms (median per-step time beyond what plain
-// bash needs for the same command) and engine_vs_bash_ratio.
+// and prints engine_step_overhead_ms (per-step time beyond what plain bash
+// needs for the same command, averaged over the run) and engine_vs_bash_ratio.
 func BenchmarkEngine(b *testing.B) {
 	const steps = 100
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -65,18 +65,6 @@ func BenchmarkEngine(b *testing.B) {
 	}
 	engineTotal := time.Since(start)
 
-	v, err := c.QueryWorkflow(ctx, run.GetID(), "", workflows.ProgressQuery)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var p struct {
-		Steps []struct {
-			StartedAt, EndedAt time.Time
-		}
-	}
-	if err := v.Get(&p); err != nil {
-		b.Fatal(err)
-	}
 	var bashTimes []time.Duration
 	bashStart := time.Now()
 	for i := 0; i < steps; i++ {
@@ -90,18 +78,12 @@ func BenchmarkEngine(b *testing.B) {
 	sort.Slice(bashTimes, func(i, j int) bool { return bashTimes[i] < bashTimes[j] })
 	bashMedian := bashTimes[len(bashTimes)/2]
 
-	// Per step: the workflow's own clock from one step's end to the next
-	// one's end, minus what plain bash needs for the same command.
-	var per []float64
-	for i := 1; i < len(p.Steps); i++ {
-		d := p.Steps[i].EndedAt.Sub(p.Steps[i-1].EndedAt) - bashMedian
-		per = append(per, float64(d.Microseconds())/1000)
-	}
-	sort.Float64s(per)
-	fmt.Printf("engine_step_mean_ms: %.1f\n", float64((engineTotal/steps-bashMedian).Microseconds())/1000)
+	// Per step: the run's wall time (load, 100 steps, report) spread over the
+	// steps, minus what plain bash needs for the same command.
+	overhead := float64((engineTotal/steps - bashMedian).Microseconds()) / 1000
 	fmt.Printf("engine_total_s: %.2f\n", engineTotal.Seconds())
 	fmt.Printf("bash_total_s: %.3f\n", bashTotal.Seconds())
-	fmt.Printf("engine_step_overhead_ms: %.1f\n", per[len(per)/2])
+	fmt.Printf("engine_step_overhead_ms: %.1f (mean per step, run start to end)\n", overhead)
 	fmt.Printf("engine_vs_bash_ratio: %.1f\n", engineTotal.Seconds()/bashTotal.Seconds())
-	b.ReportMetric(per[len(per)/2], "overhead_ms/step")
+	b.ReportMetric(overhead, "overhead_ms/step")
 }

@@ -219,6 +219,10 @@ func (e *FlyEmulator) Close() error {
 // serve applies latency, authentication, the rate limit and fault injection,
 // in that order, then routes.
 func (e *FlyEmulator) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == JournalPath {
+		e.serveJournal(w, r)
+		return
+	}
 	e.mu.Lock()
 	e.stats.Requests++
 	latency := e.latency
