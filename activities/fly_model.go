@@ -49,8 +49,11 @@ type FlyMachineReport struct {
 	Checks        []FlyCheckReport `json:"checks,omitempty"`
 	ExitEvents    []FlyExitEvent   `json:"exit_events,omitempty"`
 	LastEventAt   *time.Time       `json:"last_event_at,omitempty"`
-	CreatedAt     string           `json:"created_at,omitempty"`
-	UpdatedAt     string           `json:"updated_at,omitempty"`
+	// ConfigUpdatedAt is the newest "update" event: the machine has run
+	// its current config (e.g. its memory) since then.
+	ConfigUpdatedAt *time.Time `json:"config_updated_at,omitempty"`
+	CreatedAt       string     `json:"created_at,omitempty"`
+	UpdatedAt       string     `json:"updated_at,omitempty"`
 }
 
 // FlyCheckReport is the latest result of one health check.
@@ -138,8 +141,12 @@ func flyMachineReport(m *fly.Machine) FlyMachineReport {
 		if ev == nil {
 			continue
 		}
-		if t := ev.Time().UTC(); r.LastEventAt == nil || t.After(*r.LastEventAt) {
+		t := ev.Time().UTC()
+		if r.LastEventAt == nil || t.After(*r.LastEventAt) {
 			r.LastEventAt = &t
+		}
+		if ev.Type == "update" && (r.ConfigUpdatedAt == nil || t.After(*r.ConfigUpdatedAt)) {
+			r.ConfigUpdatedAt = &t
 		}
 	}
 	return r

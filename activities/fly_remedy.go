@@ -7,10 +7,15 @@ import (
 )
 
 // flyRecentExits returns the times (RFC 3339) of m's OOM kills and plain
-// kills (exit 137 without oom_killed) inside rules.OOMWindow.
+// kills (exit 137 without oom_killed) inside rules.OOMWindow and after the
+// machine's last config update: kills under an older config (e.g. before
+// the memory was scaled up) say nothing about the current size.
 func flyRecentExits(m FlyMachineReport, rules flyRules) (ooms, kills []string) {
 	for _, ev := range m.ExitEvents {
 		if rules.OOMWindow > 0 && rules.Now.Sub(ev.At) > rules.OOMWindow {
+			continue
+		}
+		if m.ConfigUpdatedAt != nil && !ev.At.After(*m.ConfigUpdatedAt) {
 			continue
 		}
 		switch ev.Kind {

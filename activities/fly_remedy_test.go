@@ -3,6 +3,7 @@ package activities
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFlyRemedyOutputs: the outputs the audit's remediation steps read, with
@@ -65,5 +66,34 @@ func TestFlyInventoryStringParams(t *testing.T) {
 	}
 	if want := `unused_days: "thirty" is not a whole number`; !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q lacks %q", err, want)
+	}
+}
+
+// TestFlyRecentExitsAfterConfigUpdate: OOM kills before the machine's last
+// config update (the memory scale that fixed them) no longer count; kills
+// after it do.
+func TestFlyRecentExitsAfterConfigUpdate(t *testing.T) {
+	at := func(s string) time.Time {
+		t.Helper()
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	updated := at("2025-11-01T00:00:00Z")
+	m := FlyMachineReport{MemoryMB: 2048, ExitEvents: []FlyExitEvent{
+		{At: at("2025-10-11T20:08:45Z"), Kind: "oom"},
+		{At: at("2025-11-02T10:00:00Z"), Kind: "oom"},
+		{At: at("2025-10-12T10:00:00Z"), Kind: "killed"},
+	}}
+	rules := flyRules{Now: at("2025-12-01T00:00:00Z")}
+	if ooms, kills := flyRecentExits(m, rules); len(ooms) != 2 || len(kills) != 1 {
+		t.Errorf("without an update: ooms %v, kills %v", ooms, kills)
+	}
+	m.ConfigUpdatedAt = &updated
+	ooms, kills := flyRecentExits(m, rules)
+	if strings.Join(ooms, ",") != "2025-11-02T10:00:00Z" || len(kills) != 0 {
+		t.Errorf("after the update at %s: ooms %v, kills %v", updated, ooms, kills)
 	}
 }

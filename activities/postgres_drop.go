@@ -27,6 +27,12 @@ func (a *Activities) PostgresDropScratch(ctx context.Context, req ActionRequest)
 	if err := p.done(); err != nil {
 		return ActionResult{}, err
 	}
+	// A cleanup step of a run whose database was never configured has
+	// nothing of ours to drop: it must not fail the run.
+	if dsn, _ := a.resolveRef(ref); strings.TrimSpace(dsn) == "" && scratch == "" && targetRef == "" {
+		return ActionResult{Summary: "no database configured: no scratch database to drop",
+			Outputs: map[string]string{"dropped": "", "count": "0"}}, nil
+	}
 	prog, stopHeartbeat := startPGHeartbeat(ctx, req.StepID)
 	defer stopHeartbeat()
 	_, dst, err := a.pgSourceAndTarget(req, ref, targetRef)

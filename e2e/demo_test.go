@@ -154,6 +154,9 @@ var reportMasks = []struct {
 	{regexp.MustCompile(`\b\d+(\.\d+)?(ms| ms| s|s|µs| µs|m\d+(\.\d+)?s)\b`), "<dur>"},
 }
 
+// restoreOutputRE is the output block of the dr-restore step.
+var restoreOutputRE = regexp.MustCompile("(?s)Output:\n\n```text\nsha256 of [^\n]*\n.*?\n```\n")
+
 // maskReport masks timings, ids, ports, paths, hashes, dates and sizes.
 func maskReport(report, artifacts string) string {
 	s := strings.ReplaceAll(report, artifacts, "<artifacts>")
@@ -166,6 +169,20 @@ func maskReport(report, artifacts string) string {
 	for _, m := range reportMasks {
 		s = m.re.ReplaceAllString(s, m.with)
 	}
+	// pg_restore -j 2 interleaves its jobs' verbose lines: of the restore
+	// step's output keep drillbook's own lines only.
+	s = restoreOutputRE.ReplaceAllStringFunc(s, func(block string) string {
+		var keep []string
+		for _, line := range strings.Split(block, "\n") {
+			for _, prefix := range []string{"Output:", "```", "sha256 of ", "$ ", "scratch database ", "=== ", ""} {
+				if strings.HasPrefix(line, prefix) && (prefix != "" || line == "") {
+					keep = append(keep, line)
+					break
+				}
+			}
+		}
+		return strings.Join(keep, "\n")
+	})
 	return strings.NewReplacer("\x00budget\x00", "800 ms", "\x00budgetms\x00", "800ms").Replace(s)
 }
 

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -158,8 +157,16 @@ func (r *auditRig) runAudit(id string, inputs map[string]any, apply bool, limit 
 	runErr := run.Get(ctx, &res)
 	out := auditOutcome{id: id, err: runErr, took: time.Since(start), ended: time.Now()}
 	if ctx.Err() != nil {
+		var where []string
+		if v, err := r.c.QueryWorkflow(context.Background(), id, "", workflows.ProgressQuery); err == nil {
+			var p runs.Progress
+			_ = v.Get(&p)
+			for _, s := range p.Steps {
+				where = append(where, fmt.Sprintf("%s %s (%d attempts) %s", s.ID, s.Status, s.Attempts, firstLine(s.Error)))
+			}
+		}
 		_ = r.c.TerminateWorkflow(context.Background(), id, "", "fault suite: hung")
-		r.t.Fatalf("%s: still running after %v: hung", id, limit)
+		r.t.Fatalf("%s: still running after %v: hung; steps:\n%s", id, limit, strings.Join(where, "\n"))
 	}
 	if v, err := r.c.QueryWorkflow(context.Background(), id, "", workflows.ProgressQuery); err == nil {
 		_ = v.Get(&out.progress)
@@ -241,17 +248,6 @@ func leftoverProcesses(dir string) []string {
 // stepStatus is a step's status in p, or "" when absent.
 func stepStatus(p runs.Progress, id string) runs.StepStatus { return statusOf(p, id) }
 
-// failedSteps lists the steps of p that did not succeed, with their errors.
-func failedSteps(p runs.Progress) []string {
-	var out []string
-	for _, s := range p.Steps {
-		if s.Status == runs.StatusFailed {
-			out = append(out, fmt.Sprintf("%s: %s", s.ID, firstLine(s.Error)))
-		}
-	}
-	return out
-}
-
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	if len(s) > 160 {
@@ -260,15 +256,52 @@ func firstLine(s string) string {
 	return s
 }
 
-// errorText is err's message, or "".
-func errorText(err error) string {
-	if err == nil {
-		return ""
+// startAuditNoApprover starts ReliabilityAudit with apply=true and nobody
+// approving; approvalTimeout skips a gated step nobody decided on.
+func (r *auditRig) startAuditNoApprover(id string, inputs map[string]any, approvalTimeout string) client.WorkflowRun {
+	r.t.Helper()
+	run, err := r.c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: id, TaskQueue: workflows.TaskQueue, WorkflowExecutionTimeout: 3 * time.Minute,
+	}, workflows.ReliabilityAuditWorkflow, workflows.RunRunbookInput{Inputs: inputs, Apply: true,
+		ApprovalTimeout: approvalTimeout, Operator: "security check"})
+	if err != nil {
+		r.t.Fatal(err)
 	}
-	var sb strings.Builder
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		sb.WriteString(e.Error())
-		sb.WriteString("\n")
+	return run
+}
+
+// progressOf queries the run's progress.
+func (r *auditRig) progressOf(id string) runs.Progress {
+	r.t.Helper()
+	v, err := r.c.QueryWorkflow(context.Background(), id, "", workflows.ProgressQuery)
+	if err != nil {
+		r.t.Fatalf("progress of %s: %v", id, err)
 	}
-	return sb.String()
+	var p runs.Progress
+	if err := v.Get(&p); err != nil {
+		r.t.Fatal(err)
+	}
+	return p
+}
+
+// waitStatus polls until step has status, for at most two minutes, and
+// returns the step's id.
+func (r *auditRig) waitStatus(id, step string, status runs.StepStatus) string {
+	r.t.Helper()
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		v, err := r.c.QueryWorkflow(context.Background(), id, "", workflows.ProgressQuery)
+		var p runs.Progress
+		if err == nil && v.Get(&p) == nil && statusOf(p, step) == status {
+			return step
+		}
+	}
+	r.t.Fatalf("%s: step %s never %s", id, step, status)
+	return ""
+}
+
+// history is the run's history as JSON (see harness.history).
+func (r *auditRig) history(id string) []byte {
+	r.t.Helper()
+	h := &harness{t: r.t, c: r.c}
+	return h.history(id)
 }

@@ -5,6 +5,7 @@ package worker
 import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -15,7 +16,9 @@ import (
 // New builds a worker on the drillbook task queue with every workflow and
 // activity registered. The caller starts and stops it.
 func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+		Interceptors: []interceptor.WorkerInterceptor{&notWritableInterceptor{}},
+	})
 	Register(w, acts)
 	return w
 }

@@ -76,7 +76,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 		return fmt.Errorf("start the temporal server: %w", err)
 	}
 	defer srv.Stop()
-	sb, err := startDevSandbox(ctx, logger, true)
+	sb, err := startDevSandbox(ctx, logger, true, "")
 	if err != nil {
 		return err
 	}

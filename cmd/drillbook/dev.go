@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -91,7 +92,7 @@ func runDev(ctx context.Context, stdout, stderr io.Writer, f devFlags) error {
 
 	var sb *devSandbox
 	if f.sandbox {
-		if sb, err = startDevSandbox(ctx, logger, true); err != nil {
+		if sb, err = startDevSandbox(ctx, logger, true, filepath.Join(srv.StateDir(), sandboxPortsFile)); err != nil {
 			return err
 		}
 		defer sb.Close()

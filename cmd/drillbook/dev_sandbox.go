@@ -39,8 +39,12 @@ type devSandbox struct {
 }
 
 // startDevSandbox starts the stand-ins on loopback, with a seeded
-// PostgreSQL when withPostgres is set.
-func startDevSandbox(ctx context.Context, logger *slog.Logger, withPostgres bool) (*devSandbox, error) {
+// PostgreSQL when withPostgres is set. With a portsFile (dev's state dir
+// holds one) the Fly emulator and the HTTP targets listen on the ports they
+// had last time, so that a run interrupted by a restart of `drillbook dev`
+// still reaches them through the URLs pinned in its history; a port taken
+// in the meantime falls back to a free one, with a warning.
+func startDevSandbox(ctx context.Context, logger *slog.Logger, withPostgres bool, portsFile string) (*devSandbox, error) {
 	seed := sandbox.DefaultFlySeed()
 	s := &devSandbox{
 		fly:      sandbox.NewFlyEmulator(seed),
@@ -51,17 +55,19 @@ func startDevSandbox(ctx context.Context, logger *slog.Logger, withPostgres bool
 	for _, app := range seed.Apps {
 		s.machines += len(app.Machines)
 	}
+	ports := loadSandboxPorts(portsFile)
 	var err error
-	if s.flyURL, err = s.fly.Start("127.0.0.1:0"); err != nil {
+	if s.flyURL, err = startOnPort(logger, "fly emulator", ports.Fly, s.fly.Start); err != nil {
 		return nil, fmt.Errorf("start the fly emulator: %w", err)
 	}
-	if s.stagingURL, err = s.staging.Start("127.0.0.1:0"); err == nil {
-		s.chatwootURL, err = s.chatwoot.Start("127.0.0.1:0")
+	if s.stagingURL, err = startOnPort(logger, "staging app", ports.Staging, s.staging.Start); err == nil {
+		s.chatwootURL, err = startOnPort(logger, "chatwoot", ports.Chatwoot, s.chatwoot.Start)
 	}
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start the sandbox's http targets: %w", err)
 	}
+	saveSandboxPorts(logger, portsFile, sandboxPorts{Fly: urlPort(s.flyURL), Staging: urlPort(s.stagingURL), Chatwoot: urlPort(s.chatwootURL)})
 	if withPostgres {
 		if err := s.startPostgres(ctx, logger); err != nil {
 			s.Close()

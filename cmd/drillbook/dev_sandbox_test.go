@@ -16,7 +16,7 @@ import (
 // their URLs are printed.
 func TestDevSandboxConfigure(t *testing.T) {
 	t.Setenv("DRILLBOOK_TEST_OTHER", "kept")
-	sb, err := startDevSandbox(context.Background(), nil, true)
+	sb, err := startDevSandbox(context.Background(), nil, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
