@@ -1,15 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
 
 	"github.com/spf13/cobra"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/hotdash/drillbook/runs"
 	"github.com/hotdash/drillbook/workflows"
@@ -107,18 +103,9 @@ func runDrill(cmd *cobra.Command, f *drillFlags) error {
 	defer c.Close()
 	ctx, stop := signalContext(cmd.Context())
 	defer stop()
-	wr, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                workflows.TaskQueue,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, workflows.RestoreDrillWorkflow, in)
+	wr, err := startRun(ctx, c, id, workflows.RestoreDrillWorkflow, in, "restore drill")
 	if err != nil {
-		var started *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &started) {
-			return usageErrorf("workflow id %q is already taken by another run (see drillbook status %s): choose another --id", id, shellQuote(id))
-		}
-		return failedErrorf("start restore drill: %w", err)
+		return err
 	}
 	out := cmd.OutOrStdout()
 	links := runFlags{client: f.client, uiURL: f.uiURL}

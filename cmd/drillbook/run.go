@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -101,20 +102,9 @@ func runRunbook(cmd *cobra.Command, runbook string, f *runFlags) error {
 	ctx, stop := signalContext(cmd.Context())
 	defer stop()
 
-	wr, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        id,
-		TaskQueue: workflows.TaskQueue,
-		// A run is an audit record and its report lives under its id: never
-		// attach to a running run, nor reuse the id of a finished one.
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, workflows.RunRunbookWorkflow, in)
+	wr, err := startRun(ctx, c, id, workflows.RunRunbookWorkflow, in, "runbook "+runbook)
 	if err != nil {
-		var started *serviceerror.WorkflowExecutionAlreadyStarted
-		if errors.As(err, &started) {
-			return usageErrorf("workflow id %q is already taken by another run (see drillbook status %s): choose another --id", id, shellQuote(id))
-		}
-		return failedErrorf("start runbook %s: %w", runbook, err)
+		return err
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Started   %s (runbook %s)\n", wr.GetID(), runbook)
@@ -124,6 +114,26 @@ func runRunbook(cmd *cobra.Command, runbook string, f *runFlags) error {
 		return nil
 	}
 	return watchRun(ctx, out, c, wr, connArgs(&f.client))
+}
+
+// startRun starts a workflow under a new id. A run is an audit record and
+// its report lives under its id: never attach to a running run, nor reuse
+// the id of a finished one (exit 2 with a hint).
+func startRun(ctx context.Context, c client.Client, id, workflowType string, in any, what string) (client.WorkflowRun, error) {
+	wr, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, workflowType, in)
+	if err != nil {
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) {
+			return nil, usageErrorf("workflow id %q is already taken by another run (see drillbook status %s): choose another --id", id, shellQuote(id))
+		}
+		return nil, failedErrorf("start %s: %w", what, err)
+	}
+	return wr, nil
 }
 
 // workflowInput checks the flags that need no server and builds the input.
