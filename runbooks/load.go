@@ -83,7 +83,9 @@ type Loader struct {
 	Dir string
 }
 
-// Load parses the runbook with the given id (a file name without .md).
+// Load parses the runbook with the given id: a file name without .md in
+// Dir, then a runbook in Dir whose front matter declares that id, then a
+// built-in runbook.
 func (l Loader) Load(id string) (*Runbook, error) {
 	if !validName(id) {
 		return nil, fmt.Errorf("runbook id %q: use the file name without .md, no directories", id)
@@ -93,8 +95,32 @@ func (l Loader) Load(id string) (*Runbook, error) {
 		if err == nil || !errors.Is(err, fs.ErrNotExist) {
 			return rb, err
 		}
+		if rb := l.byFrontMatterID(id); rb != nil {
+			return rb, nil
+		}
 	}
-	return LoadEmbedded(id)
+	rb, err := LoadEmbedded(id)
+	if err != nil && l.Dir != "" {
+		return nil, fmt.Errorf("%w in %s (by file name or front matter id) nor among the built-in runbooks", err, l.Dir)
+	}
+	return rb, err
+}
+
+// byFrontMatterID finds the runbook in Dir whose front matter says id.
+func (l Loader) byFrontMatterID(id string) *Runbook {
+	ents, err := os.ReadDir(l.Dir)
+	if err != nil {
+		return nil
+	}
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".md") {
+			continue
+		}
+		if rb, err := LoadFile(filepath.Join(l.Dir, e.Name())); err == nil && rb.ID == id {
+			return rb
+		}
+	}
+	return nil
 }
 
 // List returns the ids Load can find, sorted: the .md files in Dir and the

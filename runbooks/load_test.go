@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -130,5 +131,24 @@ func TestParseConcurrently(t *testing.T) {
 		if got := <-done; got != want {
 			t.Errorf("got %s", got)
 		}
+	}
+}
+
+func TestLoaderFindsFrontMatterID(t *testing.T) {
+	dir := t.TempDir()
+	src := "---\nid: nu-check\n---\n# Check\n\n```sh {id=hello}\necho hello\n```\n"
+	if err := os.WriteFile(filepath.Join(dir, "good.md"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := Loader{Dir: dir}.Load("nu-check")
+	if err != nil || rb.ID != "nu-check" {
+		t.Fatalf("by front matter id: %v, %v", rb, err)
+	}
+	if rb, err := (Loader{Dir: dir}).Load("good"); err != nil || rb.ID != "nu-check" {
+		t.Fatalf("by file name: %v, %v", rb, err)
+	}
+	_, err = Loader{Dir: dir}.Load("missing")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("missing: %v, want ErrNotFound naming %s", err, dir)
 	}
 }
