@@ -1,18 +1,14 @@
 package activities
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"go.temporal.io/sdk/temporal"
 )
 
 // flyCommonParams are accepted by every fly.* action.
@@ -47,41 +43,9 @@ func (p *flyCommonParams) check() []string {
 	return problems
 }
 
-// flyDecodeParams decodes params into out (a pointer to a struct with json
-// tags) and returns one non-retryable error listing every unknown field and
-// every value of the wrong type.
+// flyDecodeParams decodes a fly.* action's params (see decodeParams).
 func flyDecodeParams(action string, params map[string]any, out any, extra func() []string) error {
-	known := map[string]bool{}
-	flyJSONNames(reflect.TypeOf(out).Elem(), known)
-	var problems []string
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !known[k] {
-			problems = append(problems, fmt.Sprintf("unknown parameter %q", k))
-			continue
-		}
-		// Decode each field alone so that every wrong type is reported.
-		raw, err := json.Marshal(map[string]any{k: params[k]})
-		if err == nil {
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			err = dec.Decode(out)
-		}
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %s", k, flyTypeErrorText(err)))
-		}
-	}
-	if len(problems) == 0 && extra != nil {
-		problems = append(problems, extra()...)
-	}
-	if len(problems) == 0 {
-		return nil
-	}
-	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("%s: bad parameters: %s", action, strings.Join(problems, "; ")), FlyErrBadParams, nil)
+	return decodeParams(action, FlyErrBadParams, params, out, extra)
 }
 
 func flyJSONNames(t reflect.Type, into map[string]bool) {

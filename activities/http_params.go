@@ -1,17 +1,12 @@
 package activities
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"go.temporal.io/sdk/temporal"
 )
 
 // Parameters of the http.* actions arrive after ${inputs.*} substitution,
@@ -86,39 +81,9 @@ func (d *flexDuration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// decodeHTTPParams decodes params into out (a pointer to a struct with json
-// tags) and returns one non-retryable error listing every unknown field and
-// every value of the wrong type, then the problems extra finds.
+// decodeHTTPParams decodes an http.* action's params (see decodeParams).
 func decodeHTTPParams(action string, params map[string]any, out any, extra func() []string) error {
-	known := map[string]bool{}
-	flyJSONNames(reflect.TypeOf(out).Elem(), known)
-	var problems []string
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !known[k] {
-			problems = append(problems, fmt.Sprintf("unknown parameter %q", k))
-			continue
-		}
-		raw, err := json.Marshal(map[string]any{k: params[k]})
-		if err == nil {
-			err = json.NewDecoder(bytes.NewReader(raw)).Decode(out)
-		}
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %s", k, flyTypeErrorText(err)))
-		}
-	}
-	if len(problems) == 0 && extra != nil {
-		problems = append(problems, extra()...)
-	}
-	if len(problems) == 0 {
-		return nil
-	}
-	return temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("%s: bad parameters: %s", action, strings.Join(problems, "; ")), HTTPErrBadParams, nil)
+	return decodeParams(action, HTTPErrBadParams, params, out, extra)
 }
 
 // checkHTTPURL reports what is wrong with a target URL, or "".
