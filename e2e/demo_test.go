@@ -147,7 +147,7 @@ var reportMasks = []struct {
 	{regexp.MustCompile(`\b\d+(\.\d+)? ?(B|KiB|MiB|GiB)\b`), "<size>"},
 	// Latencies and durations in their table rows without units.
 	{regexp.MustCompile("(\\| `[\\w.-]*(_ms|_s)` \\|) [\\d.]+ \\|"), "$1 <n> |"},
-	{regexp.MustCompile("(\\| `(rto|rpo)` \\|) [\\d.]+s \\|"), "$1 <duration> |"},
+	{regexp.MustCompile("(\\| `(rto|rpo)` \\|) [^|]+ \\|"), "$1 <duration> |"},
 	{regexp.MustCompile(`(?m)^\| (staging|chatwoot-api) \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$`), "| $1 | <timings> |"},
 	{regexp.MustCompile(`\b\d+%`), "<pct>%"},
 	// Every duration and latency except the budget itself.
